@@ -1,0 +1,103 @@
+"""The engine: loads connections' scripts into V8 runners and invokes them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+
+from scriptbridge.engine._bridge import check_internals, init_v8
+from scriptbridge.engine.host import HostModule, HostRegistry
+from scriptbridge.engine.kinds import ARGUMENTS, ScriptKind
+from scriptbridge.engine.outcome import LogEvent, Outcome
+from scriptbridge.engine.pool import Pool
+from scriptbridge.engine.runner import LogSink
+from scriptbridge.engine.spec import ConnectionSpec
+from scriptbridge.errors import EngineClosedError, ScriptNotDefinedError, UnknownConnectionError
+
+
+class Engine:
+    """Runs connections' action scripts. Use as ``async with Engine(...) as engine``."""
+
+    def __init__(
+        self,
+        host_modules: tuple[HostModule, ...] = (),
+        on_log: LogSink | None = None,
+    ) -> None:
+        check_internals()
+        init_v8()
+        self._host = HostRegistry(host_modules)
+        self._on_log = on_log
+        self._pools: dict[str, Pool] = {}
+        self._closed = False
+
+    async def __aenter__(self) -> Engine:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def load(self, spec: ConnectionSpec) -> None:
+        """Start runners for a connection (replacing one of the same name, which is drained).
+
+        Raises ScriptParseError when a script does not parse or is not a function.
+        """
+        if self._closed:
+            raise EngineClosedError()
+        pool = Pool(spec, self._host, self._on_log)
+        await pool.start()
+        old = self._pools.get(spec.name)
+        self._pools[spec.name] = pool
+        if old is not None:
+            await old.close()
+
+    async def invoke(
+        self,
+        connection: str,
+        kind: ScriptKind,
+        args: list[Any],
+        *,
+        context: Mapping[str, Any] | None = None,
+    ) -> Outcome:
+        """Run one script with its positional arguments; always returns an Outcome.
+
+        ``args`` are JSON values, one per argument of the kind (see kinds.ARGUMENTS). With the
+        connection's ``context_argument`` flag, ``context`` (default ``{}``) goes before the
+        callback.
+        """
+        if self._closed:
+            raise EngineClosedError()
+        pool = self._pools.get(connection)
+        if pool is None:
+            raise UnknownConnectionError(connection)
+        if kind not in pool.spec.scripts:
+            raise ScriptNotDefinedError(connection, kind)
+        expected = len(ARGUMENTS[kind])
+        if len(args) != expected:
+            raise TypeError(f"{kind} takes {expected} arguments, got {len(args)}")
+        call_args = list(args)
+        if pool.spec.context_argument:
+            call_args.append(dict(context or {}))
+        return await pool.invoke(kind, call_args)
+
+    def runners(self, connection: str) -> int:
+        pool = self._pools.get(connection)
+        return 0 if pool is None else pool.runners
+
+    def restarts(self, connection: str) -> int:
+        pool = self._pools.get(connection)
+        return 0 if pool is None else pool.restarts
+
+    async def close(self) -> None:
+        self._closed = True
+        pools, self._pools = self._pools, {}
+        for pool in pools.values():
+            await pool.close()
+
+
+__all__ = ["Engine", "LogEvent"]

@@ -1,0 +1,426 @@
+// scriptbridge engine: the JavaScript half of the bridge between Python and a runner.
+//
+// Python talks to a runner only through `__sb.pump(input)`: one eval that starts new
+// invocations, delivers finished host calls and cancels timed-out invocations, and returns
+// every message JavaScript queued meanwhile as one JSON array (the outbox). Messages queued
+// later, by timers and promise continuations, ring the doorbell: a notification that makes
+// Python pump again. Each outbox entry is one JSON text:
+//   {"t":"done","i":ID[,"e":ERROR][,"r":RESULT]}   an invocation's first callback call
+//   {"t":"log","i":ID|null,"k":KIND|null,"l":LEVEL,"m":TEXT}  a console line or engine warning
+//   {"t":"call","c":CALL,"i":ID|null,"n":NAME,"a":ARGS}  an asynchronous host call
+//
+// Evaluated once per runner after limits.js, with `__sb_boot` holding the runner's
+// configuration and `__sb_sync_fn` / `__sb_bell_fn` the two Python notifications.
+(function () {
+  "use strict";
+  const boot = globalThis.__sb_boot;
+  const syncNotify = globalThis.__sb_sync_fn;
+  const bell = globalThis.__sb_bell_fn;
+  delete globalThis.__sb_boot;
+  delete globalThis.__sb_sync_fn;
+  delete globalThis.__sb_bell_fn;
+
+  // Captured now, so that a script overwriting JSON or Error cannot break the bridge.
+  const stringify = JSON.stringify;
+  const parse = JSON.parse;
+  const NativeError = Error;
+  const hasOwn = Object.prototype.hasOwnProperty;
+  const G = globalThis;
+
+  const outbox = [];
+  let inEntry = false;
+  let bellRung = false;
+  let current = null; // the invocation whose code runs synchronously right now
+  const factories = Object.create(null); // script kind -> function(console, timers..., require)
+  const invocations = new Map(); // id -> invocation record, until it is done or cancelled
+  const pendingCalls = new Map(); // host call id -> {inv, done}
+  let nextCall = 1;
+  let format = null; // util.format, from the node prelude (see finishBoot)
+
+  function post(text) {
+    outbox.push(text);
+    if (!inEntry && !bellRung) {
+      bellRung = true;
+      bell();
+    }
+  }
+
+  function engineLog(inv, level, message) {
+    post(stringify({ t: "log", i: inv ? inv.id : null, k: inv ? inv.kind : null, l: level, m: message }));
+  }
+
+  function describeError(err) {
+    if (err !== null && typeof err === "object") {
+      const out = {
+        name: typeof err.name === "string" && err.name ? err.name : "Error",
+        message: typeof err.message === "string" ? err.message : safeText(err),
+      };
+      if (err.code !== undefined && err.code !== null) out.code = String(err.code);
+      if (typeof err.stack === "string") out.stack = err.stack;
+      const data = {};
+      let extra = false;
+      for (const key of Object.keys(err)) {
+        if (key === "name" || key === "message" || key === "code" || key === "stack") continue;
+        const value = err[key];
+        if (value === undefined || typeof value === "function") continue;
+        data[key] = value;
+        extra = true;
+      }
+      if (extra) {
+        try {
+          stringify(data);
+          out.data = data;
+        } catch (_) {
+          // Extra fields that are not JSON (cycles, BigInt) are dropped, the error is kept.
+        }
+      }
+      return out;
+    }
+    return { name: "Error", message: safeText(err) };
+  }
+
+  function safeText(value) {
+    try {
+      return typeof value === "string" ? value : format ? format([value]) : String(value);
+    } catch (_) {
+      return Object.prototype.toString.call(value);
+    }
+  }
+
+  function finish(inv, err, result) {
+    if (inv.done) {
+      const what = inv.cancelled ? "after the invocation timed out" : "more than once";
+      engineLog(inv, "warn", `callback was called ${what}; this call is ignored`);
+      return;
+    }
+    inv.done = true;
+    invocations.delete(inv.id);
+    let text;
+    if (err) {
+      text = stringify({ t: "done", i: inv.id, e: describeError(err) });
+    } else if (result === undefined || result === null) {
+      text = stringify({ t: "done", i: inv.id });
+    } else {
+      try {
+        text = stringify({ t: "done", i: inv.id, r: result });
+      } catch (e) {
+        text = stringify({
+          t: "done",
+          i: inv.id,
+          e: {
+            name: "TypeError",
+            message: `the result passed to callback cannot be converted to JSON: ${e.message}`,
+          },
+        });
+      }
+    }
+    post(text);
+  }
+
+  function uncaught(inv, err) {
+    if (inv === null) {
+      engineLog(null, "error", `Uncaught ${safeText(err && err.stack ? err.stack : err)}`);
+    } else if (inv.done) {
+      engineLog(inv, "error", `Uncaught after callback: ${safeText(err && err.stack ? err.stack : err)}`);
+    } else {
+      finish(inv, err === undefined || err === null || err === false ? new NativeError(`uncaught ${err}`) : err);
+    }
+  }
+
+  // Runs `work` on behalf of `inv`: attributes host calls and uncaught errors to it.
+  function within(inv, work) {
+    const previous = current;
+    current = inv;
+    try {
+      work();
+    } catch (err) {
+      uncaught(inv, err);
+    } finally {
+      current = previous;
+    }
+  }
+
+  function bind(inv, fn) {
+    if (typeof fn !== "function") return fn;
+    return function () {
+      const self = this;
+      const args = arguments;
+      within(inv, () => fn.apply(self, args));
+    };
+  }
+
+  // Per-invocation console and timers: the script's function is instantiated per invocation
+  // with these as lexical bindings, so output is attributed even after an `await`.
+  function makeConsole(inv) {
+    const emit = (level) =>
+      function () {
+        let message;
+        try {
+          message = format ? format(Array.prototype.slice.call(arguments)) : Array.prototype.join.call(arguments, " ");
+        } catch (e) {
+          message = `[console.${level} could not format its arguments: ${e && e.message}]`;
+        }
+        post(stringify({ t: "log", i: inv.id, k: inv.kind, l: level, m: message }));
+      };
+    const timers = Object.create(null);
+    const log = emit("info");
+    return {
+      log,
+      info: log,
+      warn: emit("warn"),
+      error: emit("error"),
+      debug: emit("debug"),
+      trace: emit("debug"),
+      dir: log,
+      assert(condition, ...rest) {
+        if (!condition) emit("error").apply(null, ["Assertion failed", ...rest]);
+      },
+      time(label = "default") {
+        timers[label] = Date.now();
+      },
+      timeEnd(label = "default") {
+        if (label in timers) {
+          log(`${label}: ${Date.now() - timers[label]}ms`);
+          delete timers[label];
+        }
+      },
+      group: log,
+      groupEnd() {},
+      table: log,
+    };
+  }
+
+  function makeTimers(inv) {
+    const track = (id) => {
+      inv.timers.push(id);
+      return id;
+    };
+    return [
+      (fn, ms, ...args) => track(G.setTimeout(bind(inv, fn), ms, ...args)),
+      (fn, ms, ...args) => track(G.setInterval(bind(inv, fn), ms, ...args)),
+      (fn, ...args) => track(G.setImmediate(bind(inv, fn), ...args)),
+    ];
+  }
+
+  function clearTimers(inv) {
+    for (const id of inv.timers) {
+      G.clearTimeout(id);
+      G.clearInterval(id);
+    }
+    inv.timers.length = 0;
+  }
+
+  function start(spec) {
+    const id = spec[0];
+    const kind = spec[1];
+    const args = spec[2];
+    const inv = { id, kind, done: false, cancelled: false, timers: [] };
+    invocations.set(id, inv);
+    const callback = function (err, result) {
+      finish(inv, err, result);
+    };
+    const [setTimeout, setInterval, setImmediate] = makeTimers(inv);
+    within(inv, () => {
+      const fn = factories[kind](makeConsole(inv), setTimeout, setInterval, setImmediate, G.require);
+      if (typeof fn !== "function") {
+        throw new TypeError(`the ${kind} script does not evaluate to a function (got ${typeof fn})`);
+      }
+      args.push(callback);
+      const returned = fn.apply(undefined, args);
+      if (returned !== null && typeof returned === "object" && typeof returned.then === "function") {
+        // An async script that rejects without calling back ends now, with that error.
+        returned.then(undefined, (err) => uncaught(inv, err));
+      }
+    });
+  }
+
+  function deliver(entry) {
+    const pending = pendingCalls.get(entry[0]);
+    if (pending === undefined) return;
+    pendingCalls.delete(entry[0]);
+    const error = entry[1];
+    let err = null;
+    if (error) {
+      err = new NativeError(error.message);
+      if (error.name) err.name = error.name;
+      if (error.code !== undefined) err.code = error.code;
+    }
+    within(pending.inv, () => pending.done(err, entry[2]));
+  }
+
+  function cancel(id) {
+    const inv = invocations.get(id);
+    if (inv === undefined) return;
+    inv.done = true;
+    inv.cancelled = true;
+    invocations.delete(id);
+    clearTimers(inv);
+  }
+
+  const bridge = {
+    // The only entry point Python calls after boot. input = [starts, deliveries, cancels].
+    pump(input) {
+      inEntry = true;
+      bellRung = false;
+      try {
+        for (const id of input[2]) cancel(id);
+        for (const entry of input[1]) deliver(entry);
+        for (const spec of input[0]) start(spec);
+      } finally {
+        inEntry = false;
+      }
+      const out = "[" + outbox.join(",") + "]";
+      outbox.length = 0;
+      return out;
+    },
+
+    // Boot: compile one script. Wrapped as a factory so that console and timers are
+    // per-invocation bindings; the script text is an expression that evaluates to its
+    // function (the name is ignored: Auth0 binds scripts by position).
+    define(kind, factory) {
+      const noop = () => undefined;
+      const probe = factory({ log: noop }, noop, noop, noop, require);
+      if (typeof probe !== "function") {
+        const got = probe === null ? "null" : typeof probe;
+        throw new TypeError(`the ${kind} script must be a function, but its text evaluates to ${got}`);
+      }
+      factories[kind] = factory;
+    },
+
+    // Boot: register a bridged module's facade, a CommonJS-style
+    // function(module, exports, require, host) evaluated on first require().
+    defineModule(name, factory) {
+      const prefix = name + ".";
+      const scoped = Object.freeze({
+        call: (fn, args, done) => host.call(prefix + fn, args, done),
+        promise: (fn, args) => host.promise(prefix + fn, args),
+        callSync: (fn, args) => host.callSync(prefix + fn, args),
+      });
+      moduleFactories[name] = (module, exports, require) => factory(module, exports, require, scoped);
+    },
+
+    // Boot, last step: returns the buffer shared with Python for synchronous host calls.
+    finishBoot() {
+      format = typeof G.__sb_format === "function" ? G.__sb_format : null;
+      return shared;
+    },
+  };
+
+  // The host-call interface used by bridged module facades (never by scripts directly).
+  const encoder = new TextEncoder();
+  const decoder = new TextDecoder();
+  const shared = new SharedArrayBuffer(boot.syncBufferBytes);
+  const sharedBytes = new Uint8Array(shared);
+  const sharedView = new DataView(shared);
+  const host = {
+    // Asynchronous: done(err, value) runs later, in a pump, attributed to the caller.
+    call(name, args, done) {
+      const id = nextCall++;
+      pendingCalls.set(id, { inv: current, done });
+      post(stringify({ t: "call", c: id, i: current ? current.id : null, n: name, a: args }));
+      return id;
+    },
+    promise(name, args) {
+      return new Promise((resolve, reject) => {
+        host.call(name, args, (err, value) => (err ? reject(err) : resolve(value)));
+      });
+    },
+    // Synchronous: blocks this runner until Python answers through the shared buffer.
+    callSync(name, args) {
+      const request = encoder.encode(stringify([name, args]));
+      if (request.length + 8 > sharedBytes.length) {
+        throw new RangeError(`synchronous host call ${name}: arguments too large`);
+      }
+      // Bytes 4-7 hold the request's length, bytes 0-3 the answer's: Python writes the
+      // answer's length last, so 0xFFFFFFFF left there means nobody answered.
+      sharedBytes.set(request, 8);
+      sharedView.setUint32(4, request.length, true);
+      sharedView.setUint32(0, 0xffffffff, true);
+      syncNotify();
+      const length = sharedView.getUint32(0, true);
+      if (length === 0xffffffff) {
+        throw new NativeError(`synchronous host call ${name} was not answered`);
+      }
+      const answer = parse(decoder.decode(sharedBytes.slice(8, 8 + length)));
+      if (answer.e) {
+        const err = new NativeError(answer.e.message);
+        err.name = answer.e.name || "Error";
+        if (answer.e.code !== undefined) err.code = answer.e.code;
+        throw err;
+      }
+      return answer.v;
+    },
+  };
+
+  const moduleFactories = Object.create(null);
+  const moduleCache = Object.create(null);
+  function require(spec) {
+    if (typeof spec !== "string") {
+      const err = new TypeError(`The "id" argument must be of type string. Received ${safeText(spec)}`);
+      err.code = "ERR_INVALID_ARG_TYPE";
+      throw err;
+    }
+    const name = spec.startsWith("node:") ? spec.slice(5) : spec;
+    if (name in moduleCache) return moduleCache[name].exports;
+    const factory = moduleFactories[name];
+    if (factory === undefined) {
+      const provided = Object.keys(moduleFactories).sort();
+      const err = new NativeError(
+        `Cannot find module '${spec}'\n` +
+          (provided.length
+            ? `scriptbridge provides: ${provided.join(", ")}`
+            : "scriptbridge provides no modules to this connection"),
+      );
+      err.code = "MODULE_NOT_FOUND";
+      throw err;
+    }
+    const module = { exports: {}, id: name, loaded: false };
+    moduleCache[name] = module;
+    try {
+      factory(module, module.exports, require, host);
+    } catch (err) {
+      delete moduleCache[name];
+      throw err;
+    }
+    module.loaded = true;
+    return module.exports;
+  }
+  Object.defineProperty(G, "require", { value: require, writable: true, configurable: true });
+
+  Object.defineProperty(G, "__sb", { value: bridge });
+
+  // Globals of Auth0's sandbox.
+  const configuration = Object.freeze(Object.assign(Object.create(null), boot.configuration));
+  Object.defineProperty(G, "configuration", { value: configuration, enumerable: false });
+  Object.defineProperty(G, "global", { value: G, writable: true, configurable: true });
+
+  function defineError(name, build) {
+    const ctor = function (...args) {
+      if (!(this instanceof ctor)) return new ctor(...args);
+      const self = Reflect.construct(NativeError, [], new.target || ctor);
+      build(self, ...args);
+      return self;
+    };
+    ctor.prototype = Object.create(NativeError.prototype, {
+      constructor: { value: ctor, writable: true, configurable: true },
+      name: { value: name, writable: true, configurable: true },
+    });
+    Object.defineProperty(ctor, "name", { value: name });
+    Object.defineProperty(G, name, { value: ctor, writable: true, configurable: true });
+  }
+  defineError("WrongUsernameOrPasswordError", (self, userNameOrEmail, message) => {
+    self.message = message === undefined ? "Wrong email or password." : String(message);
+    self.user_id = userNameOrEmail === undefined || userNameOrEmail === null ? null : String(userNameOrEmail);
+    NativeError.captureStackTrace(self, G.WrongUsernameOrPasswordError);
+  });
+  defineError("ValidationError", (self, code, message) => {
+    self.code = code === undefined ? "validation_error" : String(code);
+    self.message = message === undefined ? self.code : String(message);
+    NativeError.captureStackTrace(self, G.ValidationError);
+  });
+  defineError("UnauthorizedError", (self, message) => {
+    self.code = "unauthorized";
+    self.message = message === undefined ? "Unauthorized" : String(message);
+    NativeError.captureStackTrace(self, G.UnauthorizedError);
+  });
+})();

@@ -1,0 +1,470 @@
+"""A runner: one V8 isolate running one connection's scripts, and the pump that feeds it.
+
+All traffic with a started runner goes through one kind of eval, ``__sb.pump(input)``, and
+only one is in flight at a time: invocations, host-call results and cancellations that
+arrive meanwhile wait and go together in the next one, so a burst of work costs one
+crossing into V8, not one per item. JavaScript answers with its outbox (see js/runtime.js);
+work that finishes later rings the doorbell, which wakes the pump again.
+
+A runner that cannot be trusted any more (out of memory, or unresponsive after an
+invocation missed its deadline) is closed: its invocations in flight end with an error, and
+the pool starts a fresh runner in its place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Final, Literal
+
+from py_mini_racer import JSEvalException, JSOOMException, JSParseException
+
+from scriptbridge.engine._bridge import Isolate, exclusive
+from scriptbridge.engine.host import HostRegistry
+from scriptbridge.engine.kinds import ARGUMENTS, ScriptKind
+from scriptbridge.engine.outcome import (
+    InvocationId,
+    Level,
+    LogEvent,
+    Outcome,
+    ScriptError,
+    Status,
+    judge_result,
+)
+from scriptbridge.engine.spec import ConnectionSpec, Script
+from scriptbridge.errors import RunnerStartError, ScriptParseError
+from scriptbridge.node import prelude_source
+
+LogSink = Callable[[LogEvent], None]
+RunnerState = Literal["ready", "broken", "closed"]
+
+#: Bytes shared between JavaScript and Python for synchronous host calls.
+SYNC_BUFFER_BYTES: Final = 4 * 1024 * 1024
+_LEVELS: Final[frozenset[str]] = frozenset({"debug", "info", "warn", "error"})
+_FACTORY_PARAMS: Final = "console, setTimeout, setInterval, setImmediate, require"
+_PARSE_LOCATION = re.compile(r"^[^\n]*?:(\d+): (.*)$", re.MULTILINE)
+_ids = itertools.count(1)
+_process_tag = f"{os.getpid():x}{int(time.time()) & 0xFFFF:04x}"
+
+
+def _js_file(name: str) -> str:
+    return resources.files("scriptbridge.engine").joinpath("js", name).read_text("utf-8")
+
+
+_LIMITS_JS: Final = _js_file("limits.js")
+_RUNTIME_JS: Final = _js_file("runtime.js")
+
+
+class NotStarted(Exception):  # noqa: N818 - a signal between runner and pool, not an error
+    """The runner was taken out of service before this invocation reached V8."""
+
+
+def new_invocation_id() -> InvocationId:
+    return InvocationId(f"{_process_tag}-{next(_ids):x}")
+
+
+@dataclass(eq=False, slots=True)
+class _Invocation:
+    id: InvocationId
+    kind: ScriptKind
+    future: asyncio.Future[Outcome]
+    started: float
+    deadline: float
+    logs: list[LogEvent] = field(default_factory=list)
+
+
+class Runner:
+    """One isolate for one connection. Start it with :meth:`start`; close it with :meth:`close`."""
+
+    def __init__(
+        self,
+        spec: ConnectionSpec,
+        host: HostRegistry,
+        on_log: LogSink | None,
+        on_broken: Callable[[Runner], None],
+    ) -> None:
+        self.spec = spec
+        self.state: RunnerState = "ready"
+        self._host = host
+        self._on_log = on_log
+        self._on_broken = on_broken
+        self._loop = asyncio.get_running_loop()
+        self._isolate: Isolate | None = None
+        self._in_flight: dict[InvocationId, _Invocation] = {}
+        self._starts: list[list[Any]] = []
+        self._deliveries: list[list[Any]] = []
+        self._cancels: list[str] = []
+        self._probes: list[asyncio.Future[None]] = []
+        self._calls: set[asyncio.Task[Any]] = set()
+        self._bell = False
+        self._pumping = False
+        self._pending_probes: list[asyncio.Future[None]] = []
+        self._probe_task: asyncio.Task[None] | None = None
+        self._closing: asyncio.Task[None] | None = None
+        self._deadline_timer: asyncio.TimerHandle | None = None
+        self._retiring: asyncio.Task[None] | None = None
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    @classmethod
+    async def start(
+        cls,
+        spec: ConnectionSpec,
+        host: HostRegistry,
+        on_log: LogSink | None = None,
+        on_broken: Callable[[Runner], None] = lambda runner: None,
+    ) -> Runner:
+        """Boot an isolate off the event loop and load the prelude and the scripts."""
+        runner = cls(spec, host, on_log, on_broken)
+        runner._isolate = await asyncio.to_thread(runner._boot)
+        runner._kick()
+        return runner
+
+    def _boot(self) -> Isolate:
+        limits = self.spec.limits
+        try:
+            isolate = Isolate.open(self._loop, limits.memory_mb * 1024 * 1024, self._ring)
+        except Exception as exc:
+            raise RunnerStartError(self.spec.name, str(exc)) from exc
+        try:
+            boot = {
+                "bufferBytes": limits.buffer_mb * 1024 * 1024,
+                "syncBufferBytes": SYNC_BUFFER_BYTES,
+                "configuration": dict(self.spec.configuration),
+            }
+            # One eval for everything that is the same in every runner, one per script (so a
+            # parse error names its script), one to finish: start-up crosses into V8 3 + N times.
+            isolate.eval_blocking(
+                "\n".join(
+                    [
+                        f"globalThis.__sb_boot = {_dump(boot)};",
+                        _LIMITS_JS,
+                        prelude_source(),
+                        _RUNTIME_JS,
+                        *(
+                            f"__sb.defineModule({_dump(m.name)}, "
+                            f"function (module, exports, require, host) {{\n{m.source}\n}});"
+                            for m in self._host.modules
+                        ),
+                    ]
+                )
+            )
+            for script in self.spec.scripts.values():
+                _compile(isolate, script)
+            isolate.attach_shared("__sb.finishBoot()", self._sync_call)
+        except BaseException:
+            isolate.close()
+            raise
+        return isolate
+
+    async def close(self, reason: str = "the engine is shutting down") -> None:
+        """Stop the runner; invocations still in flight end with an error naming ``reason``.
+
+        Safe to call more than once and from several tasks: all of them wait for the one close.
+        """
+        if self._closing is None:
+            self._closing = self._loop.create_task(self._close(reason))
+        await asyncio.shield(self._closing)
+
+    async def _close(self, reason: str) -> None:
+        self.state = "closed"
+        current = self._closing
+        async with exclusive():
+            for task in (self._probe_task, *self._calls):
+                if task is not None and task is not current and not task.done():
+                    task.cancel()
+            for task in self._calls:
+                with contextlib.suppress(BaseException):
+                    await task
+            isolate, self._isolate = self._isolate, None
+            if isolate is not None:
+                await isolate.terminate(self.spec.limits.probe_seconds)
+                await asyncio.to_thread(isolate.close)
+        if self._deadline_timer is not None:
+            self._deadline_timer.cancel()
+        self._fail_all("RunnerRestarted", f"the script runner was stopped: {reason}")
+        for probe in (*self._probes, *self._pending_probes):
+            if not probe.done():
+                probe.set_result(None)
+
+    @property
+    def load(self) -> int:
+        return len(self._in_flight)
+
+    @property
+    def suspect(self) -> bool:
+        """True while the runner is being checked after a deadline miss."""
+        return self._probe_task is not None
+
+    # -- invocations -----------------------------------------------------------------------
+
+    def submit(self, kind: ScriptKind, args: list[Any]) -> asyncio.Future[Outcome]:
+        """Queue an invocation; the future resolves with its outcome, or raises NotStarted when
+        the runner breaks before the invocation reached V8 (it is then safe to run elsewhere)."""
+        now = self._loop.time()
+        inv = _Invocation(
+            id=new_invocation_id(),
+            kind=kind,
+            future=self._loop.create_future(),
+            started=time.perf_counter(),
+            deadline=now + self.spec.limits.timeout_seconds,
+        )
+        self._in_flight[inv.id] = inv
+        if self._deadline_timer is None:
+            self._deadline_timer = self._loop.call_at(inv.deadline, self._expire_due)
+        self._starts.append([inv.id, kind, args])
+        self._kick()
+        return inv.future
+
+    def _finish(
+        self,
+        inv: _Invocation,
+        status: Status,
+        result: Any = None,
+        error: ScriptError | None = None,
+    ) -> None:
+        self._in_flight.pop(inv.id, None)
+        if not inv.future.done():
+            inv.future.set_result(
+                Outcome(
+                    invocation_id=inv.id,
+                    kind=inv.kind,
+                    status=status,
+                    result=result,
+                    error=error,
+                    logs=tuple(inv.logs),
+                    elapsed_ms=(time.perf_counter() - inv.started) * 1000,
+                )
+            )
+
+    def _expire_due(self) -> None:
+        """Time out every invocation past its deadline; re-arm for the next one.
+
+        All invocations of a runner share one timeout, so deadlines follow submission order,
+        which ``_in_flight`` (a dict) keeps: one timer per runner serves them all.
+        """
+        self._deadline_timer = None
+        now = self._loop.time()
+        for inv in list(self._in_flight.values()):
+            if inv.deadline > now:
+                self._deadline_timer = self._loop.call_at(inv.deadline, self._expire_due)
+                break
+            self._expire(inv)
+
+    def _expire(self, inv: _Invocation) -> None:
+        seconds = self.spec.limits.timeout_seconds
+        self._finish(
+            inv,
+            "timeout",
+            error=ScriptError(
+                name="TimeoutError",
+                code="script_timeout",
+                message=(
+                    f"the {inv.kind} script did not call back within {seconds:g} s "
+                    "(connection setting timeout_seconds)"
+                ),
+            ),
+        )
+        self._cancels.append(inv.id)
+        self._kick()
+        if self._probe_task is None and self.state == "ready":
+            self._probe_task = self._loop.create_task(self._probe(inv))
+
+    def _fail_all(self, name: str, message: str) -> None:
+        for inv in list(self._in_flight.values()):
+            self._finish(inv, "error", error=ScriptError(name=name, message=message))
+
+    # -- the pump --------------------------------------------------------------------------
+
+    def _ring(self) -> None:
+        self._bell = True
+        self._kick()
+
+    def _kick(self) -> None:
+        """Start a pump eval if none is in flight and there is anything to send or drain."""
+        if self._pumping or self.state != "ready" or self._isolate is None:
+            return
+        if not (self._bell or self._starts or self._deliveries or self._cancels or self._probes):
+            return
+        payload = [self._starts, self._deliveries, self._cancels]
+        self._starts, self._deliveries, self._cancels = [], [], []
+        self._bell = False
+        self._pumping = True
+        self._pending_probes, self._probes = self._probes, []
+        self._isolate.start_eval(f"__sb.pump({_dump(payload)})", self._pumped)
+
+    def _pumped(self, outbox: Any, error: JSEvalException | None) -> None:
+        self._pumping = False
+        if self.state != "ready":
+            return
+        if isinstance(error, JSOOMException):
+            self._break(
+                "ScriptMemoryLimit",
+                f"a script went past the {self.spec.limits.memory_mb} MiB heap limit "
+                "(connection setting memory_mb)",
+            )
+            return
+        if error is not None:
+            self._break("RunnerFailed", f"the script runner failed: {error}")
+            return
+        self._dispatch(json.loads(outbox))
+        probes, self._pending_probes = self._pending_probes, []
+        for probe in probes:
+            if not probe.done():
+                probe.set_result(None)
+        self._kick()
+
+    def _dispatch(self, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            kind = message["t"]
+            if kind == "done":
+                inv = self._in_flight.get(message["i"])
+                if inv is None:
+                    continue
+                if "e" in message:
+                    self._finish(inv, "error", error=ScriptError.from_js(message["e"]))
+                elif "r" in message:
+                    status, result, error = judge_result(inv.kind, message["r"])
+                    self._finish(inv, status, result, error)
+                else:
+                    self._finish(inv, "no_result")
+            elif kind == "log":
+                self._log(message)
+            elif kind == "call":
+                self._call(message)
+
+    def _log(self, message: dict[str, Any]) -> None:
+        inv = self._in_flight.get(message["i"]) if message["i"] is not None else None
+        level: Level = message["l"] if message["l"] in _LEVELS else "info"
+        event = LogEvent(
+            level=level,
+            message=message["m"],
+            connection=self.spec.name,
+            kind=message["k"] if message["k"] in ARGUMENTS else None,
+            invocation_id=message["i"],
+        )
+        if inv is not None:
+            inv.logs.append(event)
+        if self._on_log is not None:
+            self._on_log(event)
+
+    # -- host calls ------------------------------------------------------------------------
+
+    def _call(self, message: dict[str, Any]) -> None:
+        call_id = message["c"]
+        function = self._host.async_function(message["n"])
+        if function is None:
+            self._deliver(call_id, _host_error(LookupError(f"no host function {message['n']}")))
+            return
+        task: asyncio.Task[Any] = self._loop.create_task(function(message["a"]))
+        self._calls.add(task)
+        task.add_done_callback(lambda t: self._call_done(call_id, t))
+
+    def _call_done(self, call_id: int, task: asyncio.Task[Any]) -> None:
+        self._calls.discard(task)
+        if self.state != "ready" or task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            self._deliver(call_id, _host_error(error))
+        else:
+            self._deliver(call_id, None, task.result())
+
+    def _deliver(self, call_id: int, error: dict[str, Any] | None, value: Any = None) -> None:
+        self._deliveries.append([call_id, error, value])
+        self._kick()
+
+    def _sync_call(self, name: str, args: list[Any]) -> Any:
+        # On the isolate's thread: only the registered synchronous functions are reachable.
+        function = self._host.sync_function(name)
+        if function is None:
+            raise LookupError(f"no synchronous host function {name}")
+        return function(args)
+
+    # -- health ----------------------------------------------------------------------------
+
+    async def _probe(self, late: _Invocation) -> None:
+        """After a deadline miss: replace the runner unless it answers a pump promptly."""
+        probe: asyncio.Future[None] = self._loop.create_future()
+        self._probes.append(probe)
+        self._kick()
+        try:
+            await asyncio.wait_for(probe, self.spec.limits.probe_seconds)
+        except TimeoutError:
+            self._break(
+                "RunnerRestarted",
+                f"the script runner was restarted because a {late.kind} invocation kept it "
+                "busy past its deadline",
+            )
+        finally:
+            self._probe_task = None
+
+    def _break(self, name: str, message: str) -> None:
+        """Take the runner out of service and close it; in-flight invocations end in error."""
+        if self.state != "ready":
+            return
+        self.state = "broken"
+        # Invocations still queued here never reached V8: the pool sends them elsewhere.
+        for spec in self._starts:
+            inv = self._in_flight.pop(spec[0], None)
+            if inv is not None and not inv.future.done():
+                inv.future.set_exception(NotStarted())
+        self._starts = []
+        self._fail_all(name, message)
+        self._retiring = self._loop.create_task(self._retire(message))
+
+    async def _retire(self, message: str) -> None:
+        # The replacement starts only once this isolate is freed: mini-racer crashes when a
+        # context is created while another one is being terminated.
+        await self.close(message)
+        self._on_broken(self)
+
+
+def _compile(isolate: Isolate, script: Script) -> None:
+    # The script text is the initializer of a variable inside a factory function, so it may
+    # begin with comments, be named anything or be anonymous, and end with a semicolon. The
+    # prefix shares the script's first line, so V8's line numbers are the file's.
+    prefix = f"__sb.define({_dump(script.kind)}, function ({_FACTORY_PARAMS}) {{ var __script = "
+    suffix = "\n;return __script; });\n//# sourceURL=" + script.filename
+    try:
+        isolate.eval_blocking(prefix + script.source + suffix)
+    except JSParseException as exc:
+        raise _parse_error(script, str(exc), len(prefix)) from None
+    except JSEvalException as exc:
+        first = str(exc).split("\n", 1)[0]
+        raise ScriptParseError(script.filename, first.split(": ", 1)[-1], None, None) from None
+
+
+def _parse_error(script: Script, text: str, prefix_length: int) -> ScriptParseError:
+    match = _PARSE_LOCATION.search(text)
+    if match is None:
+        return ScriptParseError(script.filename, text.strip(), None, None)
+    line = int(match.group(1))
+    lines = text.split("\n")
+    caret = next((ln for ln in lines[2:3] if ln.strip() == "^"), None)
+    column = caret.index("^") + 1 if caret is not None else None
+    if column is not None and line == 1:
+        column = max(1, column - prefix_length)
+    last_line = script.source.count("\n") + 1
+    if line > last_line:  # "Unexpected end of input" is reported on our suffix
+        line, column = last_line, len(script.source.rsplit("\n", 1)[-1]) + 1
+    return ScriptParseError(script.filename, match.group(2), line, column)
+
+
+def _host_error(error: BaseException) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": type(error).__name__, "message": str(error)}
+    code = getattr(error, "code", None)
+    if isinstance(code, str | int):
+        out["code"] = code
+    return out
+
+
+_dump: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
