@@ -87,9 +87,8 @@ def rss_bytes() -> int:
 
 
 async def main() -> None:
-    figures: dict[str, Any] = {
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    }
+    machine = f"{platform.machine()}, {os.cpu_count()} cores"
+    figures: dict[str, Any] = {"machine": f"{machine}, Python {platform.python_version()}"}
 
     async with Engine(host_modules=(BENCH_MODULE,)) as engine:
         await engine.load(spec({"login": TRIVIAL, "get_user": TIMER, "verify": SYNC_LOOP}))

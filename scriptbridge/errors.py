@@ -32,7 +32,9 @@ class ScriptParseError(ScriptbridgeError, SyntaxError):
         self.v8_message = v8_message
         self.line = line
         self.column = column
-        where = filename if line is None else f"{filename}:{line}:{column or 0}"
+        where = filename if line is None else f"{filename}:{line}"
+        if line is not None and column is not None:
+            where += f":{column}"
         super().__init__(f"{where}: {v8_message}")
 
     def __str__(self) -> str:

@@ -154,6 +154,7 @@ class Runner:
                             f"function (module, exports, require, host) {{\n{m.source}\n}});"
                             for m in self._host.modules
                         ),
+                        "//# sourceURL=node:internal/scriptbridge",
                     ]
                 )
             )
@@ -323,23 +324,28 @@ class Runner:
         self._kick()
 
     def _dispatch(self, messages: list[dict[str, Any]]) -> None:
+        # Outcomes are settled after the whole outbox is read, so console lines a script
+        # printed right after calling back (in the same turn) stay with its outcome.
+        finished = []
         for message in messages:
             kind = message["t"]
             if kind == "done":
-                inv = self._in_flight.get(message["i"])
-                if inv is None:
-                    continue
-                if "e" in message:
-                    self._finish(inv, "error", error=ScriptError.from_js(message["e"]))
-                elif "r" in message:
-                    status, result, error = judge_result(inv.kind, message["r"])
-                    self._finish(inv, status, result, error)
-                else:
-                    self._finish(inv, "no_result")
+                finished.append(message)
             elif kind == "log":
                 self._log(message)
             elif kind == "call":
                 self._call(message)
+        for message in finished:
+            inv = self._in_flight.get(message["i"])
+            if inv is None:
+                continue
+            if "e" in message:
+                self._finish(inv, "error", error=ScriptError.from_js(message["e"]))
+            elif "r" in message:
+                status, result, error = judge_result(inv.kind, message["r"])
+                self._finish(inv, status, result, error)
+            else:
+                self._finish(inv, "no_result")
 
     def _log(self, message: dict[str, Any]) -> None:
         inv = self._in_flight.get(message["i"]) if message["i"] is not None else None
@@ -432,8 +438,8 @@ def _compile(isolate: Isolate, script: Script) -> None:
     # The script text is the initializer of a variable inside a factory function, so it may
     # begin with comments, be named anything or be anonymous, and end with a semicolon. The
     # prefix shares the script's first line, so V8's line numbers are the file's.
-    prefix = f"__sb.define({_dump(script.kind)}, function ({_FACTORY_PARAMS}) {{ var __script = "
-    suffix = "\n;return __script; });\n//# sourceURL=" + script.filename
+    prefix = f"__sb.define({_dump(script.kind)}, function ({_FACTORY_PARAMS}) {{ var anonymous = "
+    suffix = "\n;return anonymous; });\n//# sourceURL=" + script.filename
     try:
         isolate.eval_blocking(prefix + script.source + suffix)
     except JSParseException as exc:
@@ -449,7 +455,7 @@ def _parse_error(script: Script, text: str, prefix_length: int) -> ScriptParseEr
         return ScriptParseError(script.filename, text.strip(), None, None)
     line = int(match.group(1))
     lines = text.split("\n")
-    caret = next((ln for ln in lines[2:3] if ln.strip() == "^"), None)
+    caret = next((ln for ln in lines[2:3] if ln.strip() and set(ln.strip()) == {"^"}), None)
     column = caret.index("^") + 1 if caret is not None else None
     if column is not None and line == 1:
         column = max(1, column - prefix_length)

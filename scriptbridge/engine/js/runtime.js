@@ -56,7 +56,7 @@
         message: typeof err.message === "string" ? err.message : safeText(err),
       };
       if (err.code !== undefined && err.code !== null) out.code = String(err.code);
-      if (typeof err.stack === "string") out.stack = err.stack;
+      if (typeof err.stack === "string") out.stack = scriptFrames(err.stack);
       const data = {};
       let extra = false;
       for (const key of Object.keys(err)) {
@@ -77,6 +77,15 @@
       return out;
     }
     return { name: "Error", message: safeText(err) };
+  }
+
+  // The script's frames only: the engine's own (its files are node:internal/scriptbridge,
+  // the pump eval is <anonymous>) mean nothing to the script's author.
+  function scriptFrames(stack) {
+    return stack
+      .split("\n")
+      .filter((line) => !/^\s+at .*(node:internal\/scriptbridge|<anonymous>:1:\d+\)?$)/.test(line))
+      .join("\n");
   }
 
   function safeText(value) {
@@ -397,8 +406,12 @@
   function defineError(name, build) {
     const ctor = function (...args) {
       if (!(this instanceof ctor)) return new ctor(...args);
-      const self = Reflect.construct(NativeError, [], new.target || ctor);
-      build(self, ...args);
+      const fields = build(...args);
+      const self = Reflect.construct(NativeError, [fields.message], new.target || ctor);
+      for (const key of Object.keys(fields)) {
+        if (key !== "message") self[key] = fields[key];
+      }
+      NativeError.captureStackTrace(self, ctor);
       return self;
     };
     ctor.prototype = Object.create(NativeError.prototype, {
@@ -408,19 +421,17 @@
     Object.defineProperty(ctor, "name", { value: name });
     Object.defineProperty(G, name, { value: ctor, writable: true, configurable: true });
   }
-  defineError("WrongUsernameOrPasswordError", (self, userNameOrEmail, message) => {
-    self.message = message === undefined ? "Wrong email or password." : String(message);
-    self.user_id = userNameOrEmail === undefined || userNameOrEmail === null ? null : String(userNameOrEmail);
-    NativeError.captureStackTrace(self, G.WrongUsernameOrPasswordError);
-  });
-  defineError("ValidationError", (self, code, message) => {
-    self.code = code === undefined ? "validation_error" : String(code);
-    self.message = message === undefined ? self.code : String(message);
-    NativeError.captureStackTrace(self, G.ValidationError);
-  });
-  defineError("UnauthorizedError", (self, message) => {
-    self.code = "unauthorized";
-    self.message = message === undefined ? "Unauthorized" : String(message);
-    NativeError.captureStackTrace(self, G.UnauthorizedError);
-  });
+  const text = (value, fallback) => (value === undefined ? fallback : String(value));
+  defineError("WrongUsernameOrPasswordError", (userNameOrEmail, message) => ({
+    message: text(message, "Wrong email or password."),
+    user_id: userNameOrEmail === undefined || userNameOrEmail === null ? null : String(userNameOrEmail),
+  }));
+  defineError("ValidationError", (code, message) => ({
+    code: text(code, "validation_error"),
+    message: text(message, text(code, "validation_error")),
+  }));
+  defineError("UnauthorizedError", (message) => ({
+    code: "unauthorized",
+    message: text(message, "Unauthorized"),
+  }));
 })();

@@ -1,0 +1,530 @@
+"""The ``scriptbridge`` command line; the only module that prints.
+
+One function per command (``_cmd_try``, ``_cmd_bench``), registered in :func:`build_parser`.
+Options that describe one script invocation are declared once, in
+:func:`_add_invocation_arguments`, and turned into an :class:`_Invocation` once, in
+:func:`_invocation`. A usage problem is reported on one line of stderr and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Final, NoReturn, get_args
+
+import structlog
+
+from scriptbridge import __version__
+from scriptbridge.engine import (
+    ARGUMENTS,
+    KINDS,
+    ConnectionSpec,
+    Engine,
+    Limits,
+    LogEvent,
+    Outcome,
+    ScriptKind,
+    Status,
+    load_script,
+)
+from scriptbridge.errors import ScriptbridgeError, ScriptFileError, ScriptParseError
+
+_STATUSES: Final[tuple[Status, ...]] = get_args(Status)
+_FAILED: Final[frozenset[Status]] = frozenset({"error", "timeout"})
+#: Metavariables of the kinds' arguments where the argument's name alone would mislead.
+_METAVARS: Final[Mapping[str, str]] = {"user": "USER_JSON"}
+
+
+def _metavars(kind: ScriptKind) -> list[str]:
+    return [_METAVARS.get(name, name.upper()) for name in ARGUMENTS[kind]]
+
+
+# -- parsing ---------------------------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that reports a usage problem on one line of stderr and exits 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {' '.join(message.splitlines())}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: one subparser per command, each with its handler."""
+    parser = _Parser(
+        prog="scriptbridge",
+        description=(
+            "Run Auth0 custom-database action scripts unchanged, in embedded V8, to migrate "
+            "users off a legacy store."
+        ),
+        allow_abbrev=False,
+    )
+    parser.add_argument("--version", action="version", version=f"scriptbridge {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
+
+    try_parser = _add_command(
+        commands,
+        "try",
+        _cmd_try,
+        summary="run one action script once and print its outcome as JSON",
+        description=(
+            "Run one action script the way the service would, and print its outcome as one "
+            'JSON object on stdout: {"outcome", "result", "error", "logs", "elapsed_ms"}, '
+            'where outcome is "result", "no_result", "error" or "timeout". The script\'s '
+            "console lines are in logs, never on stdout. Exit status: 0 for result or "
+            "no_result, 1 for error or timeout, 2 for a usage problem."
+        ),
+        example=(
+            "scriptbridge try fixtures/scripts/login_demo.js --kind login "
+            "-- jane@example.com 'correct horse'"
+        ),
+    )
+    _add_invocation_arguments(try_parser)
+    try_parser.add_argument(
+        "--repeat",
+        type=_whole_number(1),
+        default=1,
+        metavar="N",
+        help=(
+            "invoke the script N times in one runner, so its `global` persists between "
+            "invocations; prints one JSON object per line (default: 1)"
+        ),
+    )
+
+    bench_parser = _add_command(
+        commands,
+        "bench",
+        _cmd_bench,
+        summary="invoke an action script many times concurrently and print throughput",
+        description=(
+            "Invoke one action script COUNT times with CONCURRENCY invocations in flight, "
+            'and print one JSON object on stdout: {"count", "concurrency", "runners", '
+            '"wall_s", "per_second", "p50_ms", "p99_ms", "outcomes"}. Latencies are wall '
+            "times measured around each invocation; the script's console lines are "
+            "discarded. A progress bar goes to stderr when it is a terminal. Exit status: 0, "
+            "or 2 for a usage problem."
+        ),
+        example=(
+            "scriptbridge bench fixtures/scripts/timer_login.js --kind login "
+            "--count 10000 --concurrency 500 -- jane@example.com secret"
+        ),
+    )
+    _add_invocation_arguments(bench_parser)
+    bench_parser.add_argument(
+        "--count",
+        type=_whole_number(1),
+        required=True,
+        metavar="N",
+        help="how many invocations to run in all",
+    )
+    bench_parser.add_argument(
+        "--concurrency",
+        type=_whole_number(1),
+        required=True,
+        metavar="C",
+        help="how many invocations to keep in flight at once",
+    )
+    bench_parser.add_argument(
+        "--runners",
+        type=_whole_number(0),
+        default=0,
+        metavar="R",
+        help="V8 runners (one isolate and thread each); 0 means one per CPU core (default: 0)",
+    )
+    return parser
+
+
+def _add_command(
+    commands: argparse._SubParsersAction[_Parser],
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    *,
+    summary: str,
+    description: str,
+    example: str,
+) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        name,
+        help=summary,
+        description=textwrap.fill(description, width=78),
+        epilog=_KINDS_EPILOG.format(example=example),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    parser.set_defaults(handler=handler, parser=parser)
+    return parser
+
+
+def _add_invocation_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of one script invocation, shared by try and bench."""
+    parser.add_argument("script", type=Path, metavar="SCRIPT.js", help="the action script file")
+    parser.add_argument(
+        "--kind",
+        required=True,
+        choices=KINDS,
+        metavar="KIND",
+        help=f"which action script it is: {', '.join(KINDS)}",
+    )
+    parser.add_argument(
+        "--configuration",
+        type=_key_value,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a value of the script's global `configuration` object; repeat for more",
+    )
+    parser.add_argument(
+        "--context",
+        type=_json_object,
+        metavar="JSON",
+        help=(
+            "a JSON object passed as Auth0's `context` argument, before the callback; "
+            "giving it declares that the script takes one"
+        ),
+    )
+    parser.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=Limits().timeout_seconds,
+        metavar="S",
+        help="seconds the script has to call back (default: %(default)g, as in Auth0)",
+    )
+    parser.add_argument(
+        "--node-modules",
+        type=_existing_directory,
+        metavar="DIR",
+        help=(
+            "a node_modules directory for the script's require(); checked to exist now, its "
+            "pure-JavaScript packages become requirable once require() resolution lands"
+        ),
+    )
+    parser.add_argument(
+        "script_args",
+        nargs="*",
+        metavar="ARG",
+        help="the script's arguments before the callback, by kind (see below); put them after --",
+    )
+
+
+_KINDS_EPILOG: Final = (
+    "arguments by kind:\n"
+    + "".join(f"  {kind:<16} {' '.join(_metavars(kind))}\n" for kind in KINDS)
+    + "  USER_JSON is a JSON object; VERIFIED is true or false.\n\n"
+    "example:\n  {example}"
+)
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise argparse.ArgumentTypeError(f"not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"must be a JSON object, not {_json_type(value)}")
+    return value
+
+
+def _whole_number(minimum: int) -> Callable[[str], int]:
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number of at least {minimum}, got {text!r}"
+            )
+        return value
+
+    return convert
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def _existing_directory(text: str) -> Path:
+    path = Path(text)
+    if not path.is_dir():
+        why = "is not a directory" if path.exists() else "does not exist"
+        raise argparse.ArgumentTypeError(f"{text} {why}")
+    return path
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+# -- one invocation, as try and bench run it ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Invocation:
+    """A script invocation as the command line describes it."""
+
+    spec: ConnectionSpec
+    kind: ScriptKind
+    args: tuple[Any, ...]
+    context: dict[str, Any] | None
+    #: Kept for require() resolution of packages, which the engine does not do yet.
+    node_modules: Path | None
+
+
+def _invocation(args: argparse.Namespace, *, runners: int) -> _Invocation:
+    """Check the script and its arguments; a problem is a usage error (exit 2)."""
+    parser: argparse.ArgumentParser = args.parser
+    kind: ScriptKind = args.kind
+    names, texts = ARGUMENTS[kind], args.script_args
+    if len(texts) != len(names):
+        plural = "" if len(names) == 1 else "s"
+        parser.error(
+            f"{kind} takes {len(names)} argument{plural} ({' '.join(_metavars(kind))}), "
+            f"got {len(texts)}"
+        )
+    try:
+        values = tuple(_script_argument(n, t) for n, t in zip(names, texts, strict=True))
+    except ValueError as exc:
+        parser.error(f"{kind}'s {exc}")
+    try:
+        script = load_script(args.script, kind)
+    except ScriptFileError as exc:
+        parser.error(str(exc))
+    spec = ConnectionSpec(
+        name=args.command,
+        scripts={kind: script},
+        configuration=dict(args.configuration),
+        context_argument=args.context is not None,
+        limits=Limits(timeout_seconds=args.timeout),
+        runners=runners,
+    )
+    return _Invocation(spec, kind, values, args.context, args.node_modules)
+
+
+def _script_argument(name: str, text: str) -> Any:
+    """Convert one positional argument to the JSON value the script receives."""
+    if name == "user":
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"USER_JSON is not valid JSON ({exc})") from None
+        if not isinstance(value, dict):
+            raise ValueError(f"USER_JSON must be a JSON object, not {_json_type(value)}")
+        return value
+    if name == "verified":
+        if text.lower() not in ("true", "false"):
+            raise ValueError(f"VERIFIED must be true or false, got {text!r}")
+        return text.lower() == "true"
+    return text
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def _cmd_try(args: argparse.Namespace) -> int:
+    invocation = _invocation(args, runners=1)
+    failed = asyncio.run(_try(invocation, args.repeat))
+    return 1 if failed else 0
+
+
+async def _try(invocation: _Invocation, repeat: int) -> bool:
+    """Print each outcome as it comes; True when any of them is an error or a timeout."""
+    failed = False
+    strays = _StrayLogs()
+    async with Engine(on_log=strays.add) as engine:
+        await engine.load(invocation.spec)
+        for _ in range(repeat):
+            outcome = await engine.invoke(
+                invocation.spec.name,
+                invocation.kind,
+                list(invocation.args),
+                context=invocation.context,
+            )
+            _print_json(outcome.as_json())
+            strays.report(outcome)
+            failed = failed or outcome.status in _FAILED
+    return failed
+
+
+class _StrayLogs:
+    """Console lines in no outcome's logs, such as those logged after the callback, and the
+    engine's warning that a script called back twice: try shows them on stderr."""
+
+    def __init__(self) -> None:
+        self._events: list[LogEvent] = []
+
+    def add(self, event: LogEvent) -> None:
+        self._events.append(event)
+
+    def report(self, outcome: Outcome) -> None:
+        """Show the lines seen since the last outcome that are not in this one's logs."""
+        kept = {id(event) for event in outcome.logs}
+        for event in self._events:
+            if id(event) not in kept:
+                print(
+                    f"scriptbridge try: logged after the outcome ({event.level}): {event.message}",
+                    file=sys.stderr,
+                )
+        self._events.clear()
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    invocation = _invocation(args, runners=args.runners)
+    _print_json(asyncio.run(_bench(invocation, args.count, args.concurrency)))
+    return 0
+
+
+async def _bench(invocation: _Invocation, count: int, concurrency: int) -> dict[str, Any]:
+    """Run ``count`` invocations from ``concurrency`` workers; return the summary."""
+    latencies_ms: list[float] = []
+    outcomes = dict.fromkeys(_STATUSES, 0)
+    progress = _Progress(count, sys.stderr)
+    tickets = iter(range(count))  # shared: each worker takes the next ticket until none is left
+
+    async with Engine(on_log=None) as engine:
+        await engine.load(invocation.spec)
+        runners = engine.runners(invocation.spec.name)
+
+        async def worker() -> None:
+            for _ in tickets:
+                started = time.perf_counter()
+                outcome = await engine.invoke(
+                    invocation.spec.name,
+                    invocation.kind,
+                    list(invocation.args),
+                    context=invocation.context,
+                )
+                latencies_ms.append((time.perf_counter() - started) * 1000)
+                outcomes[outcome.status] += 1
+                progress.update(len(latencies_ms))
+
+        started = time.perf_counter()
+        async with asyncio.TaskGroup() as group:
+            for _ in range(min(concurrency, count)):
+                group.create_task(worker())
+        wall_s = time.perf_counter() - started
+        progress.close()
+
+    latencies_ms.sort()
+    return {
+        "count": count,
+        "concurrency": concurrency,
+        "runners": runners,
+        "wall_s": round(wall_s, 3),
+        "per_second": round(count / wall_s, 1) if wall_s > 0 else None,
+        "p50_ms": round(_percentile(latencies_ms, 50), 3),
+        "p99_ms": round(_percentile(latencies_ms, 99), 3),
+        "outcomes": outcomes,
+    }
+
+
+def _percentile(ordered: Sequence[float], percent: float) -> float:
+    """The nearest-rank percentile of an ascending, non-empty sequence."""
+    rank = max(1, math.ceil(percent / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+class _Progress:
+    """``\\r[#####.....] 5000/10000`` on a terminal, redrawn at most ten times a second."""
+
+    WIDTH: Final = 30
+    INTERVAL_S: Final = 0.1
+
+    def __init__(self, total: int, stream: IO[str]) -> None:
+        self._total = total
+        self._stream = stream
+        self._enabled = stream.isatty()
+        self._next_draw = 0.0
+
+    def update(self, done: int) -> None:
+        if not self._enabled:
+            return
+        now = time.monotonic()
+        if now < self._next_draw and done < self._total:
+            return
+        self._next_draw = now + self.INTERVAL_S
+        filled = self.WIDTH * done // self._total
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self._stream.write(f"\r[{bar}] {done}/{self._total}")
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self._enabled:
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+# -- entry point -----------------------------------------------------------------------------
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False), flush=True)
+
+
+def _split_script_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Split at the first ``--``: what follows is the script's arguments, verbatim."""
+    if "--" not in argv:
+        return argv, []
+    at = argv.index("--")
+    return argv[:at], argv[at + 1 :]
+
+
+def _take_script_arguments(args: argparse.Namespace, extras: list[str], tail: list[str]) -> None:
+    """Add what argparse left over, and what follows ``--``, to the script's arguments."""
+    takes = hasattr(args, "script_args")
+    unknown = [text for text in extras if text.startswith("-")] if takes else extras + tail
+    if unknown:
+        hint = "; put the script's arguments after --" if takes else ""
+        args.parser.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
+    args.script_args = [*args.script_args, *extras, *tail]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (argparse exits 0 on --help, 2 on misuse)."""
+    parser = build_parser()
+    # argparse (3.11) cannot take positionals both before and after options and "--", so the
+    # script's arguments are collected here: after "--", and any left over before it.
+    head, tail = _split_script_arguments(sys.argv[1:] if argv is None else argv)
+    args, extras = parser.parse_known_args(head)
+    command: argparse.ArgumentParser = args.parser
+    if extras or tail:
+        _take_script_arguments(args, extras, tail)
+    # Library code logs with structlog; stdout belongs to the command's JSON.
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except ScriptParseError as exc:
+        command.error(f"the script does not parse: {exc}")
+    except ScriptbridgeError as exc:
+        command.exit(1, f"{command.prog}: {' '.join(str(exc).splitlines())}\n")
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head -1`): stop quietly, as Python's docs advise.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
