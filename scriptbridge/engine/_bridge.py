@@ -239,6 +239,9 @@ class Isolate:
             await asyncio.wait_for(asyncio.shield(self._eval_ended), grace)
 
     def _answer_sync(self) -> None:
+        # Layout (see runtime.js exchange): answer length at 0, request length at 4, both in
+        # UTF-16 code units, text from byte 8. The answer is ASCII JSON, so lone surrogates in
+        # a Python string cannot make it unencodable.
         shared = self._shared
         handler = self._sync_handler
         if shared is None or handler is None:
@@ -246,21 +249,17 @@ class Isolate:
         length = int.from_bytes(shared[4:8], "little")
         name = "?"
         try:
-            name, args = json.loads(bytes(shared[_HEADER : _HEADER + length]))
+            name, args = json.loads(
+                bytes(shared[_HEADER : _HEADER + 2 * length]).decode("utf-16-le")
+            )
             answer: dict[str, Any] = {"v": handler(name, args)}
         except Exception as exc:  # any failure becomes a JavaScript exception
             answer = {"e": {"name": type(exc).__name__, "message": str(exc)}}
-        data = _dump(answer)
-        if len(data) + _HEADER > len(shared):
-            data = _dump(
-                {
-                    "e": {
-                        "name": "RangeError",
-                        "message": f"synchronous host call {name}: answer too large",
-                    }
-                }
-            )
-        shared[_HEADER : _HEADER + len(data)] = data
+        data = _dump_ascii(answer)
+        if 2 * len(data) + _HEADER > len(shared):
+            message = f"synchronous host call {name}: answer too large"
+            data = _dump_ascii({"e": {"name": "RangeError", "message": message}})
+        shared[_HEADER : _HEADER + 2 * len(data)] = data.encode("utf-16-le")
         shared[0:4] = len(data).to_bytes(4, "little")
 
     def close(self) -> None:
@@ -277,5 +276,4 @@ class Isolate:
         maker.__exit__(None, None, None)
 
 
-def _dump(value: Any) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+_dump_ascii: Final = json.JSONEncoder(separators=(",", ":")).encode

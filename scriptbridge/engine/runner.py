@@ -41,13 +41,13 @@ from scriptbridge.engine.outcome import (
 )
 from scriptbridge.engine.spec import ConnectionSpec, Script
 from scriptbridge.errors import RunnerStartError, ScriptParseError
-from scriptbridge.node import prelude_source
+from scriptbridge.node import LAZY_GLOBALS, eager_source, lazy_source
 
 LogSink = Callable[[LogEvent], None]
 RunnerState = Literal["ready", "broken", "closed"]
 
 #: Bytes shared between JavaScript and Python for synchronous host calls.
-SYNC_BUFFER_BYTES: Final = 4 * 1024 * 1024
+SYNC_BUFFER_BYTES: Final = 1024 * 1024
 _LEVELS: Final[frozenset[str]] = frozenset({"debug", "info", "warn", "error"})
 _FACTORY_PARAMS: Final = "console, setTimeout, setInterval, setImmediate, require"
 _PARSE_LOCATION = re.compile(r"^[^\n]*?:(\d+): (.*)$", re.MULTILINE)
@@ -139,6 +139,7 @@ class Runner:
                 "bufferBytes": limits.buffer_mb * 1024 * 1024,
                 "syncBufferBytes": SYNC_BUFFER_BYTES,
                 "configuration": dict(self.spec.configuration),
+                "lazy": LAZY_GLOBALS,
             }
             # One eval for everything that is the same in every runner, one per script (so a
             # parse error names its script), one to finish: start-up crosses into V8 3 + N times.
@@ -147,7 +148,7 @@ class Runner:
                     [
                         f"globalThis.__sb_boot = {_dump(boot)};",
                         _LIMITS_JS,
-                        prelude_source(),
+                        eager_source(),
                         _RUNTIME_JS,
                         *(
                             f"__sb.defineModule({_dump(m.name)}, "
@@ -389,7 +390,10 @@ class Runner:
         self._kick()
 
     def _sync_call(self, name: str, args: list[Any]) -> Any:
-        # On the isolate's thread: only the registered synchronous functions are reachable.
+        # On the isolate's thread: only the registered synchronous functions are reachable,
+        # and the prelude files the runtime loads on demand.
+        if name == "prelude.source":
+            return lazy_source(str(args[0]))
         function = self._host.sync_function(name)
         if function is None:
             raise LookupError(f"no synchronous host function {name}")
@@ -437,9 +441,17 @@ class Runner:
 def _compile(isolate: Isolate, script: Script) -> None:
     # The script text is the initializer of a variable inside a factory function, so it may
     # begin with comments, be named anything or be anonymous, and end with a semicolon. The
-    # prefix shares the script's first line, so V8's line numbers are the file's.
-    prefix = f"__sb.define({_dump(script.kind)}, function ({_FACTORY_PARAMS}) {{ var anonymous = "
-    suffix = "\n;return anonymous; });\n//# sourceURL=" + script.filename
+    # factory is a declaration closed by our brace alone, so a script missing its own last
+    # brace gets V8's "Unexpected end of input". The prefix shares the script's first line, so
+    # V8's line numbers are the file's; columns on that line are shifted by the prefix, which
+    # runtime.js takes off again in stack traces (and _parse_error in parse errors).
+    factory = f"__sb_factory_{script.kind}"
+    prefix = f"function {factory}({_FACTORY_PARAMS}) {{ var anonymous = "
+    suffix = (
+        "\n;return anonymous; }\n"
+        f"__sb.define({_dump(script.kind)}, {_dump(script.filename)}, {len(prefix)}, {factory});\n"
+        f"//# sourceURL={script.filename}"
+    )
     try:
         isolate.eval_blocking(prefix + script.source + suffix)
     except JSParseException as exc:

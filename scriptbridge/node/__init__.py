@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from scriptbridge.node.prelude import prelude_source
+from scriptbridge.node.prelude import (
+    EAGER_FILES,
+    LAZY_GLOBALS,
+    eager_source,
+    lazy_source,
+    prelude_source,
+)
 
-__all__ = ["prelude_source"]
+__all__ = ["EAGER_FILES", "LAZY_GLOBALS", "eager_source", "lazy_source", "prelude_source"]

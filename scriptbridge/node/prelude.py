@@ -2,6 +2,10 @@
 
 Each file in ``js/`` is a plain script, evaluated in the global scope in the order of
 ``PRELUDE_FILES``; each wraps its internals in an IIFE and defines only its own globals.
+
+A runner evaluates only ``EAGER_FILES`` when it starts; the others load on first use of a
+global they define (``LAZY_GLOBALS``), so that a runner is ready in a few milliseconds and
+does not carry code its scripts never use.
 """
 
 from __future__ import annotations
@@ -27,5 +31,47 @@ PRELUDE_FILES: tuple[str, ...] = (
 @functools.cache
 def prelude_source() -> str:
     """Return the prelude files joined into one script, in evaluation order."""
-    folder = resources.files("scriptbridge.node").joinpath("js")
-    return "\n".join(folder.joinpath(name).read_text(encoding="utf-8") for name in PRELUDE_FILES)
+    return "\n".join(_read(name) for name in PRELUDE_FILES)
+
+
+#: Evaluated when a runner starts: what every other file and the engine's timers rely on.
+EAGER_FILES: tuple[str, ...] = ("internals.js", "process.js")
+
+_CODEC = ("codec.js",)
+_TEXT = (*_CODEC, "text.js")
+_URL = ("urlparser.js", "url.js")
+_FORMAT = (*_CODEC, "inspect.js", "format.js")
+
+#: Global name -> the files to evaluate, in order, the first time a script reads it.
+LAZY_GLOBALS: dict[str, tuple[str, ...]] = {
+    "Buffer": (*_CODEC, "buffer.js"),
+    "TextEncoder": _TEXT,
+    "TextDecoder": _TEXT,
+    "atob": _TEXT,
+    "btoa": _TEXT,
+    "URL": _URL,
+    "URLSearchParams": _URL,
+    "structuredClone": ("clone.js",),
+    "__sb_format": _FORMAT,
+    "__sb_util": _FORMAT,
+}
+
+_LAZY_FILES = frozenset(f for files in LAZY_GLOBALS.values() for f in files)
+
+
+@functools.cache
+def eager_source() -> str:
+    """The files every runner evaluates at start-up, joined into one script."""
+    return "\n".join(_read(name) for name in EAGER_FILES)
+
+
+@functools.cache
+def lazy_source(name: str) -> str:
+    """The source of one on-demand file; only names in LAZY_GLOBALS are served."""
+    if name not in _LAZY_FILES:
+        raise LookupError(f"no prelude file {name!r}")
+    return _read(name)
+
+
+def _read(name: str) -> str:
+    return resources.files("scriptbridge.node").joinpath("js", name).read_text(encoding="utf-8")

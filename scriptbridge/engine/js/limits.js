@@ -12,6 +12,8 @@
   const cap = globalThis.__sb_boot.bufferBytes;
   const OriginalArrayBuffer = ArrayBuffer;
   const OriginalSharedArrayBuffer = SharedArrayBuffer;
+  // The engine's own buffer (runtime.js) is not the script's, and is not counted.
+  globalThis.__sb_boot.UncountedSharedArrayBuffer = OriginalSharedArrayBuffer;
   const capMiB = Math.round(cap / 1048576);
   let live = 0;
   const released = new FinalizationRegistry((bytes) => {

@@ -35,7 +35,12 @@
   const invocations = new Map(); // id -> invocation record, until it is done or cancelled
   const pendingCalls = new Map(); // host call id -> {inv, done}
   let nextCall = 1;
-  let format = null; // util.format, from the node prelude (see finishBoot)
+  // util.format, from the node prelude, resolved on first use (it loads on demand).
+  let formatter = null;
+  function format(args) {
+    if (formatter === null) formatter = G.__sb_format;
+    return formatter(args);
+  }
 
   function post(text) {
     outbox.push(text);
@@ -80,17 +85,25 @@
   }
 
   // The script's frames only: the engine's own (its files are node:internal/scriptbridge,
-  // the pump eval is <anonymous>) mean nothing to the script's author.
+  // the pump eval is <anonymous>) mean nothing to the script's author. On a script's first
+  // line, columns are shifted by the factory that wraps it (see runner._compile).
+  const firstLineOffsets = new Map(); // script filename -> columns to take off on line 1
   function scriptFrames(stack) {
     return stack
       .split("\n")
       .filter((line) => !/^\s+at .*(node:internal\/scriptbridge|<anonymous>:1:\d+\)?$)/.test(line))
+      .map((line) =>
+        line.replace(/([^\s()]+):1:(\d+)(\)?)$/, (whole, file, column, paren) => {
+          const offset = firstLineOffsets.get(file);
+          return offset === undefined ? whole : `${file}:1:${Math.max(1, column - offset)}${paren}`;
+        }),
+      )
       .join("\n");
   }
 
   function safeText(value) {
     try {
-      return typeof value === "string" ? value : format ? format([value]) : String(value);
+      return typeof value === "string" ? value : format([value]);
     } catch (_) {
       return Object.prototype.toString.call(value);
     }
@@ -165,7 +178,7 @@
       function () {
         let message;
         try {
-          message = format ? format(Array.prototype.slice.call(arguments)) : Array.prototype.join.call(arguments, " ");
+          message = format(Array.prototype.slice.call(arguments));
         } catch (e) {
           message = `[console.${level} could not format its arguments: ${e && e.message}]`;
         }
@@ -286,7 +299,8 @@
     // Boot: compile one script. Wrapped as a factory so that console and timers are
     // per-invocation bindings; the script text is an expression that evaluates to its
     // function (the name is ignored: Auth0 binds scripts by position).
-    define(kind, factory) {
+    define(kind, filename, firstLineOffset, factory) {
+      firstLineOffsets.set(filename, firstLineOffset);
       const noop = () => undefined;
       const probe = factory({ log: noop }, noop, noop, noop, require);
       if (typeof probe !== "function") {
@@ -310,17 +324,44 @@
 
     // Boot, last step: returns the buffer shared with Python for synchronous host calls.
     finishBoot() {
-      format = typeof G.__sb_format === "function" ? G.__sb_format : null;
       return shared;
     },
   };
 
-  // The host-call interface used by bridged module facades (never by scripts directly).
-  const encoder = new TextEncoder();
-  const decoder = new TextDecoder();
-  const shared = new SharedArrayBuffer(boot.syncBufferBytes);
-  const sharedBytes = new Uint8Array(shared);
+  // Synchronous exchange with Python through the shared buffer: bytes 0-3 hold the answer's
+  // length and 4-7 the request's, in UTF-16 code units from byte 8 on. Python writes the
+  // answer's length last, so 0xFFFFFFFF left there means nobody answered.
+  const shared = new boot.UncountedSharedArrayBuffer(boot.syncBufferBytes);
   const sharedView = new DataView(shared);
+  const units = new Uint16Array(shared, 8);
+  function exchange(name, args) {
+    const request = stringify([name, args]);
+    if (request.length > units.length) {
+      throw new RangeError(`synchronous host call ${name}: arguments too large`);
+    }
+    for (let i = 0; i < request.length; i++) units[i] = request.charCodeAt(i);
+    sharedView.setUint32(4, request.length, true);
+    sharedView.setUint32(0, 0xffffffff, true);
+    syncNotify();
+    const length = sharedView.getUint32(0, true);
+    if (length === 0xffffffff) {
+      throw new NativeError(`synchronous host call ${name} was not answered`);
+    }
+    let text = "";
+    for (let i = 0; i < length; i += 8192) {
+      text += String.fromCharCode.apply(null, units.subarray(i, Math.min(length, i + 8192)));
+    }
+    const answer = parse(text);
+    if (answer.e) {
+      const err = new NativeError(answer.e.message);
+      err.name = answer.e.name || "Error";
+      if (answer.e.code !== undefined) err.code = answer.e.code;
+      throw err;
+    }
+    return answer.v;
+  }
+
+  // The host-call interface used by bridged module facades (never by scripts directly).
   const host = {
     // Asynchronous: done(err, value) runs later, in a pump, attributed to the caller.
     call(name, args, done) {
@@ -334,32 +375,37 @@
         host.call(name, args, (err, value) => (err ? reject(err) : resolve(value)));
       });
     },
-    // Synchronous: blocks this runner until Python answers through the shared buffer.
-    callSync(name, args) {
-      const request = encoder.encode(stringify([name, args]));
-      if (request.length + 8 > sharedBytes.length) {
-        throw new RangeError(`synchronous host call ${name}: arguments too large`);
-      }
-      // Bytes 4-7 hold the request's length, bytes 0-3 the answer's: Python writes the
-      // answer's length last, so 0xFFFFFFFF left there means nobody answered.
-      sharedBytes.set(request, 8);
-      sharedView.setUint32(4, request.length, true);
-      sharedView.setUint32(0, 0xffffffff, true);
-      syncNotify();
-      const length = sharedView.getUint32(0, true);
-      if (length === 0xffffffff) {
-        throw new NativeError(`synchronous host call ${name} was not answered`);
-      }
-      const answer = parse(decoder.decode(sharedBytes.slice(8, 8 + length)));
-      if (answer.e) {
-        const err = new NativeError(answer.e.message);
-        err.name = answer.e.name || "Error";
-        if (answer.e.code !== undefined) err.code = answer.e.code;
-        throw err;
-      }
-      return answer.v;
-    },
+    // Synchronous: blocks this runner until Python answers.
+    callSync: exchange,
   };
+
+  // Node globals beyond the eager prelude load on first use (boot.lazy: global -> files).
+  const indirectEval = G.eval;
+  const loadedFiles = new Set();
+  function loadFiles(files) {
+    for (const file of files) {
+      if (loadedFiles.has(file)) continue;
+      loadedFiles.add(file);
+      const source = exchange("prelude.source", [file]);
+      indirectEval(`${source}\n//# sourceURL=node:internal/scriptbridge/${file}`);
+    }
+  }
+  for (const name of Object.keys(boot.lazy)) {
+    if (hasOwn.call(G, name)) continue;
+    const files = boot.lazy[name];
+    const settle = (value) =>
+      Object.defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(G, name, {
+      configurable: true,
+      enumerable: false,
+      get() {
+        delete G[name];
+        loadFiles(files);
+        return G[name];
+      },
+      set: settle,
+    });
+  }
 
   const moduleFactories = Object.create(null);
   const moduleCache = Object.create(null);

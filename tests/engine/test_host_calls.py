@@ -1,0 +1,172 @@
+"""Host calls: bridged modules reaching Python, asynchronously and synchronously."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from harness import StartEngine
+
+from scriptbridge.engine import Limits
+
+
+def get_user(body: str) -> str:
+    prefix = "function getByEmail(email, callback) {\n  var testhost = require('testhost');\n"
+    return prefix + body + "\n}"
+
+
+async def test_async_host_call_result_reaches_the_script_callback(
+    start_engine: StartEngine,
+) -> None:
+    """``host.call`` runs the Python coroutine; its value arrives in the JS callback."""
+    body = (
+        "testhost.sleep(20, function (err, value) {"
+        "  callback(err, {user_id: 'u' + value, slept: value, err: err});"
+        "});"
+    )
+    harness = await start_engine({"get_user": get_user(body)})
+    outcome = await harness.invoke("get_user", "jane@example.com")
+    assert outcome.result == {"user_id": "u20", "slept": 20, "err": None}
+    assert outcome.elapsed_ms >= 20
+
+
+async def test_promise_host_call_resolves_with_the_value(start_engine: StartEngine) -> None:
+    """``host.promise`` gives a Promise an async script can await."""
+    source = (
+        "async function getByEmail(email, callback) {"
+        "  var value = await require('testhost').sleepPromise(15);"
+        "  callback(null, {user_id: 'u' + value});"
+        "}"
+    )
+    harness = await start_engine({"get_user": source})
+    outcome = await harness.invoke("get_user", "jane@example.com")
+    assert outcome.result == {"user_id": "u15"}
+
+
+async def test_python_exception_in_async_host_call_is_a_js_error(
+    start_engine: StartEngine,
+) -> None:
+    """A Python exception reaches the callback as an Error with its message, name and code."""
+    body = (
+        "testhost.fail('connection refused', function (err, value) {"
+        "  callback(null, {user_id: '1', isError: err instanceof Error, message: err.message,"
+        "                  name: err.name, code: err.code, noValue: value == null});"
+        "});"
+    )
+    harness = await start_engine({"get_user": get_user(body)})
+    outcome = await harness.invoke("get_user", "jane@example.com")
+    assert outcome.result == {
+        "user_id": "1",
+        "isError": True,
+        "message": "connection refused",
+        "name": "HostFailureError",
+        "code": "ETESTHOST",
+        "noValue": True,
+    }
+
+
+async def test_python_exception_in_promise_host_call_rejects(start_engine: StartEngine) -> None:
+    """With ``host.promise`` the Python exception rejects the Promise; try/await catches it."""
+    source = (
+        "async function getByEmail(email, callback) {"
+        "  var testhost = require('testhost');"
+        "  try { await testhost.failPromise('timeout talking to db'); }"
+        "  catch (err) { return callback(null, {user_id: '1', message: err.message}); }"
+        "  callback(null, {user_id: 'no rejection'});"
+        "}"
+    )
+    harness = await start_engine({"get_user": source})
+    outcome = await harness.invoke("get_user", "jane@example.com")
+    assert outcome.result == {"user_id": "1", "message": "timeout talking to db"}
+
+
+async def test_unhandled_host_promise_rejection_is_the_invocation_error(
+    start_engine: StartEngine,
+) -> None:
+    """An async script that lets the rejection escape fails with the Python message."""
+    source = (
+        "async function getByEmail(email, callback) {"
+        "  await require('testhost').failPromise('timeout talking to db');"
+        "  callback(null, {user_id: 'unexpected'});"
+        "}"
+    )
+    harness = await start_engine({"get_user": source})
+    outcome = await harness.invoke("get_user", "jane@example.com")
+    assert outcome.status == "error"
+    assert outcome.error is not None
+    assert outcome.error.message == "timeout talking to db"
+
+
+async def test_sync_host_call_returns_the_value_inline(start_engine: StartEngine) -> None:
+    """``host.callSync`` returns Python's answer as the call's value, in the same tick."""
+    body = "callback(null, {user_id: testhost.upper(email)});"
+    harness = await start_engine({"get_user": get_user(body)})
+    outcome = await harness.invoke("get_user", "jane@example.com")
+    assert outcome.result == {"user_id": "JANE@EXAMPLE.COM"}
+
+
+async def test_python_exception_in_sync_host_call_is_a_catchable_throw(
+    start_engine: StartEngine,
+) -> None:
+    """A Python exception in a synchronous host function is a JS throw try/catch can catch."""
+    body = (
+        "try { testhost.failSync('bad digest'); callback(null, {user_id: 'no throw'}); }"
+        "catch (err) { callback(null, {user_id: '1', isError: err instanceof Error,"
+        "                              message: err.message, name: err.name}); }"
+    )
+    harness = await start_engine({"get_user": get_user(body)})
+    outcome = await harness.invoke("get_user", "jane@example.com")
+    assert outcome.result == {
+        "user_id": "1",
+        "isError": True,
+        "message": "bad digest",
+        "name": "ValueError",
+    }
+
+
+async def test_uncaught_sync_host_call_failure_is_the_invocation_error(
+    start_engine: StartEngine,
+) -> None:
+    """Not caught by the script, the synchronous failure ends the invocation with it."""
+    harness = await start_engine({"get_user": get_user("testhost.failSync('bad digest');")})
+    outcome = await harness.invoke("get_user", "jane@example.com")
+    assert outcome.status == "error"
+    assert outcome.error is not None
+    assert outcome.error.message == "bad digest"
+
+
+async def test_unknown_async_host_function_is_an_error(start_engine: StartEngine) -> None:
+    """Calling a host function nobody registered answers the callback with an Error."""
+    body = "testhost.missing(function (err) { callback(err); });"
+    harness = await start_engine({"get_user": get_user(body)})
+    outcome = await harness.invoke("get_user", "jane@example.com")
+    assert outcome.status == "error"
+    assert outcome.error is not None
+    assert "missing" in outcome.error.message
+
+
+async def test_unknown_sync_host_function_throws(start_engine: StartEngine) -> None:
+    """A synchronous call of an unregistered host function throws in JavaScript."""
+    harness = await start_engine({"get_user": get_user("testhost.missingSync();")})
+    outcome = await harness.invoke("get_user", "jane@example.com")
+    assert outcome.status == "error"
+    assert outcome.error is not None
+    assert "missing" in outcome.error.message
+
+
+async def test_many_concurrent_invocations_with_host_calls_all_complete(
+    start_engine: StartEngine,
+) -> None:
+    """300 invocations in flight on one runner, each awaiting a 50 ms host call, all finish."""
+    body = "testhost.sleep(50, function (err, value) { callback(err, {user_id: email}); });"
+    harness = await start_engine(
+        {"get_user": get_user(body)},
+        limits=Limits(timeout_seconds=10, memory_mb=64, buffer_mb=8, probe_seconds=1),
+    )
+    emails = [f"user{n}@example.com" for n in range(300)]
+    started = time.perf_counter()
+    outcomes = await asyncio.gather(*(harness.invoke("get_user", e) for e in emails))
+    elapsed = time.perf_counter() - started
+    assert [o.result["user_id"] for o in outcomes] == emails
+    assert len({o.invocation_id for o in outcomes}) == 300
+    assert elapsed < 2.0
