@@ -14,6 +14,7 @@ import statistics
 import time
 from typing import Any
 
+from scriptbridge import loop
 from scriptbridge.engine import ConnectionSpec, Engine, HostModule, Limits, Script
 from scriptbridge.engine.host import HostRegistry
 from scriptbridge.engine.runner import Runner
@@ -140,4 +141,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    loop.run(main())

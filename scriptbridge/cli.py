@@ -23,7 +23,7 @@ from typing import IO, Any, Final, NoReturn, get_args
 
 import structlog
 
-from scriptbridge import __version__
+from scriptbridge import __version__, loop
 from scriptbridge.engine import (
     ARGUMENTS,
     KINDS,
@@ -347,7 +347,7 @@ def _script_argument(name: str, text: str) -> Any:
 
 def _cmd_try(args: argparse.Namespace) -> int:
     invocation = _invocation(args, runners=1)
-    failed = asyncio.run(_try(invocation, args.repeat))
+    failed = loop.run(_try(invocation, args.repeat))
     return 1 if failed else 0
 
 
@@ -394,7 +394,7 @@ class _StrayLogs:
 
 def _cmd_bench(args: argparse.Namespace) -> int:
     invocation = _invocation(args, runners=args.runners)
-    _print_json(asyncio.run(_bench(invocation, args.count, args.concurrency)))
+    _print_json(loop.run(_bench(invocation, args.count, args.concurrency)))
     return 0
 
 

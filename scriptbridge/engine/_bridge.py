@@ -21,17 +21,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractContextManager
 from typing import Any, Final, cast
 
 import py_mini_racer
-from py_mini_racer import JSEvalException, JSFunction, JSMappedObject, MiniRacer
+from py_mini_racer import JSEvalException, JSFunction, JSMappedObject, _set_timeout
 from py_mini_racer import _mini_racer as _mr_module
 
 from scriptbridge.errors import MiniRacerIncompatibleError
+
+#: JavaScript's Uint16Array and Uint32Array use the machine's byte order, so Python does too.
+_UTF16: Final = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"
 
 #: Bytes at the start of the shared buffer that hold the length of the request or answer.
 _HEADER: Final = 8
@@ -67,6 +72,9 @@ _CONTEXT_MEMBERS: Final = (
 _DLL_FUNCTIONS: Final = ("mr_make_js_callback", "mr_free_value", "mr_eval", "mr_cancel_task")
 
 
+#: mini-racer's setTimeout/clearTimeout (on Atomics.waitAsync), which the prelude builds on.
+TIMERS_JS: Final[str] = _set_timeout.INSTALL_SET_TIMEOUT
+
 #: V8 flags for the whole process: none, so V8 uses its thread-safe default platform.
 V8_FLAGS: Final[tuple[str, ...]] = ()
 
@@ -76,9 +84,10 @@ def init_v8() -> None:
     py_mini_racer.init_mini_racer(flags=V8_FLAGS, ignore_duplicate_init=True)
 
 
+@functools.cache
 def check_internals() -> None:
     """Raise MiniRacerIncompatibleError unless mini-racer has what this module relies on."""
-    version = getattr(py_mini_racer, "__version__", None) or _installed_version()
+    version = _installed_version()
     if not hasattr(_mr_module, "_make_context"):
         raise MiniRacerIncompatibleError(version, "py_mini_racer._mini_racer._make_context is gone")
     context_class = py_mini_racer._context.Context
@@ -117,15 +126,18 @@ class Isolate:
         self,
         maker: AbstractContextManager[Any],
         context: Any,
-        racer: MiniRacer,
+        loop: asyncio.AbstractEventLoop,
     ) -> None:
         self._maker: AbstractContextManager[Any] | None = maker
         self._context = context
-        self._racer = racer
+        self._loop = loop
         self._shared: memoryview | None = None
+        self._lengths: memoryview | None = None  # the two lengths at the buffer's start
         self._sync_handler: SyncHandler | None = None
         self._eval_task: int | None = None
         self._eval_ended: asyncio.Future[None] | None = None
+        self._blocking_evals: dict[int, Callable[[Any], None]] = {}
+        self._sync_id = self._bell_id = -1
 
     @classmethod
     def open(
@@ -141,9 +153,8 @@ class Isolate:
         with _lifecycle:
             context = maker.__enter__()
         try:
-            racer = MiniRacer(context)
-            racer.set_hard_memory_limit(heap_bytes)
-            isolate = cls(maker, context, racer)
+            context.set_hard_memory_limit(heap_bytes)
+            isolate = cls(maker, context, loop)
             isolate._install(loop, on_bell)
         except BaseException:
             with _lifecycle:
@@ -155,10 +166,11 @@ class Isolate:
         ctx = self._context
         dll = ctx._dll
         raw_ctx = ctx._ctx
-        sync_id = next(ctx._next_async_callback_id)
-        bell_id = next(ctx._next_async_callback_id)
+        self._sync_id = sync_id = next(ctx._next_async_callback_id)
+        self._bell_id = bell_id = next(ctx._next_async_callback_id)
         original = ctx.handle_callback_from_v8
         call_soon = loop.call_soon_threadsafe
+        blocking = self._blocking_evals
 
         def dispatch(callback_id: int, raw_handle: Any) -> None:
             # Runs on the isolate's thread, with JavaScript waiting for it to return.
@@ -168,13 +180,12 @@ class Isolate:
             elif callback_id == bell_id:
                 dll.mr_free_value(raw_ctx, raw_handle)
                 call_soon(on_bell)
+            elif callback_id in blocking:
+                blocking.pop(callback_id)(ctx._wrap_raw_handle(raw_handle))
             else:
                 original(callback_id, raw_handle)
 
         object.__setattr__(ctx, "handle_callback_from_v8", dispatch)
-        global_object = cast(JSMappedObject, self._racer.eval("globalThis"))
-        global_object["__sb_sync_fn"] = self._make_notification(sync_id)
-        global_object["__sb_bell_fn"] = self._make_notification(bell_id)
 
     def _make_notification(self, callback_id: int) -> JSFunction:
         ctx = self._context
@@ -182,16 +193,40 @@ class Isolate:
         return cast(JSFunction, ctx._value_handle_to_python(ctx._wrap_raw_handle(raw)))
 
     def eval_blocking(self, code: str) -> Any:
-        """Evaluate during start-up, from the worker thread that called :meth:`open`."""
-        return self._racer.eval(code)
+        """Evaluate during start-up, from the worker thread that called :meth:`open`.
 
-    def attach_shared(self, expression: str, handler: SyncHandler) -> None:
-        """Adopt the SharedArrayBuffer that ``expression`` returns (start-up only)."""
-        shared = self._racer.eval(expression)
+        The result comes straight back to this thread from the isolate's, without a trip
+        through the event loop: start-up takes two of these.
+        """
+        ctx = self._context
+        code_handle = ctx._python_to_value_handle(code)
+        arrived = threading.Event()
+        results: list[Any] = []
+
+        def on_result(value_handle: Any) -> None:
+            results.append(value_handle)
+            arrived.set()
+
+        callback_id = next(ctx._next_async_callback_id)
+        self._blocking_evals[callback_id] = on_result
+        ctx._dll.mr_eval(ctx._ctx, code_handle.raw, callback_id)
+        arrived.wait()
+        del code_handle
+        return ctx._value_handle_to_python(results[0])
+
+    def attach(self, hooks: Any, handler: SyncHandler) -> None:
+        """Connect the runtime's ``hooks`` object (returned by its start-up) to Python: adopt
+        its SharedArrayBuffer for synchronous calls and give it the two notifications."""
+        if not isinstance(hooks, JSMappedObject):
+            raise TypeError("start-up did not return the runtime's hooks")
+        shared = hooks["shared"]
         if not isinstance(shared, memoryview):
-            raise TypeError(f"{expression} did not return a SharedArrayBuffer")
+            raise TypeError("the runtime's hooks hold no SharedArrayBuffer")
         self._shared = shared
+        self._lengths = shared[0:_HEADER].cast("I")
         self._sync_handler = handler
+        hooks["sync"] = self._make_notification(self._sync_id)
+        hooks["bell"] = self._make_notification(self._bell_id)
 
     def start_eval(self, code: str, done: EvalDone) -> None:
         """Start evaluating ``code``; ``done(value, error)`` runs on the loop when it ends.
@@ -243,15 +278,13 @@ class Isolate:
         # UTF-16 code units, text from byte 8. The answer is ASCII JSON, so lone surrogates in
         # a Python string cannot make it unencodable.
         shared = self._shared
+        lengths = self._lengths
         handler = self._sync_handler
-        if shared is None or handler is None:
+        if shared is None or lengths is None or handler is None:
             return
-        length = int.from_bytes(shared[4:8], "little")
         name = "?"
         try:
-            name, args = json.loads(
-                bytes(shared[_HEADER : _HEADER + 2 * length]).decode("utf-16-le")
-            )
+            name, args = json.loads(str(shared[_HEADER : _HEADER + 2 * lengths[1]], _UTF16))
             answer: dict[str, Any] = {"v": handler(name, args)}
         except Exception as exc:  # any failure becomes a JavaScript exception
             answer = {"e": {"name": type(exc).__name__, "message": str(exc)}}
@@ -259,8 +292,8 @@ class Isolate:
         if 2 * len(data) + _HEADER > len(shared):
             message = f"synchronous host call {name}: answer too large"
             data = _dump_ascii({"e": {"name": "RangeError", "message": message}})
-        shared[_HEADER : _HEADER + 2 * len(data)] = data.encode("utf-16-le")
-        shared[0:4] = len(data).to_bytes(4, "little")
+        shared[_HEADER : _HEADER + 2 * len(data)] = data.encode(_UTF16)
+        lengths[0] = len(data)
 
     def close(self) -> None:
         """Free the isolate (blocking for about a millisecond: use a thread, and hold
@@ -269,10 +302,11 @@ class Isolate:
         if maker is None:
             return
         self._sync_handler = None
-        if self._shared is not None:
-            with contextlib.suppress(BufferError):
-                self._shared.release()
-            self._shared = None
+        for view in (self._lengths, self._shared):
+            if view is not None:
+                with contextlib.suppress(BufferError):
+                    view.release()
+        self._lengths = self._shared = None
         maker.__exit__(None, None, None)
 
 

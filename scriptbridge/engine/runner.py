@@ -19,6 +19,7 @@ import itertools
 import json
 import os
 import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from typing import Any, Final, Literal
 
 from py_mini_racer import JSEvalException, JSOOMException, JSParseException
 
-from scriptbridge.engine._bridge import Isolate, exclusive
+from scriptbridge.engine._bridge import TIMERS_JS, Isolate, exclusive
 from scriptbridge.engine.host import HostRegistry
 from scriptbridge.engine.kinds import ARGUMENTS, ScriptKind
 from scriptbridge.engine.outcome import (
@@ -51,6 +52,7 @@ SYNC_BUFFER_BYTES: Final = 1024 * 1024
 _LEVELS: Final[frozenset[str]] = frozenset({"debug", "info", "warn", "error"})
 _FACTORY_PARAMS: Final = "console, setTimeout, setInterval, setImmediate, require"
 _PARSE_LOCATION = re.compile(r"^[^\n]*?:(\d+): (.*)$", re.MULTILINE)
+_FAILED_SCRIPT = re.compile(r"scriptbridge: the (\w+) script failed to load: (.*)")
 _ids = itertools.count(1)
 _process_tag = f"{os.getpid():x}{int(time.time()) & 0xFFFF:04x}"
 
@@ -98,6 +100,8 @@ class Runner:
         self._on_broken = on_broken
         self._loop = asyncio.get_running_loop()
         self._isolate: Isolate | None = None
+        self._key = secrets.token_hex(16)
+        self._key_json = _dump(self._key)
         self._in_flight: dict[InvocationId, _Invocation] = {}
         self._starts: list[list[Any]] = []
         self._deliveries: list[list[Any]] = []
@@ -140,28 +144,47 @@ class Runner:
                 "syncBufferBytes": SYNC_BUFFER_BYTES,
                 "configuration": dict(self.spec.configuration),
                 "lazy": LAZY_GLOBALS,
+                "key": self._key,
             }
-            # One eval for everything that is the same in every runner, one per script (so a
-            # parse error names its script), one to finish: start-up crosses into V8 3 + N times.
-            isolate.eval_blocking(
-                "\n".join(
-                    [
-                        f"globalThis.__sb_boot = {_dump(boot)};",
-                        _LIMITS_JS,
-                        eager_source(),
-                        _RUNTIME_JS,
-                        *(
-                            f"__sb.defineModule({_dump(m.name)}, "
-                            f"function (module, exports, require, host) {{\n{m.source}\n}});"
-                            for m in self._host.modules
-                        ),
-                        "//# sourceURL=node:internal/scriptbridge",
-                    ]
+            # Start-up is one eval: the prelude, the runtime, the modules and the scripts (each
+            # through an indirect eval of its own, so stack traces name its file), ending with
+            # the buffer shared for synchronous calls. A script that fails is compiled again on
+            # its own to get V8's location of the error.
+            scripts = [
+                [script.kind, script.filename, _wrap(script)[0]]
+                for script in self.spec.scripts.values()
+            ]
+            try:
+                hooks = isolate.eval_blocking(
+                    "\n".join(
+                        [
+                            f"globalThis.__sb_boot = {_dump(boot)};",
+                            # mini-racer's timers, kept out of the global scope for process.js
+                            "(function () {",
+                            TIMERS_JS,
+                            "Object.defineProperty(globalThis, '__sb_mr_timers',"
+                            " { value: { setTimeout, clearTimeout } });",
+                            "})();",
+                            _LIMITS_JS,
+                            eager_source(),
+                            _RUNTIME_JS,
+                            *(
+                                f"__sb.defineModule({_dump(m.name)}, "
+                                f"function (module, exports, require, host) {{\n{m.source}\n}});"
+                                for m in self._host.modules
+                            ),
+                            f"__sb.finishBoot({_dump(scripts)});",
+                            "//# sourceURL=node:internal/scriptbridge",
+                        ]
+                    )
                 )
-            )
-            for script in self.spec.scripts.values():
-                _compile(isolate, script)
-            isolate.attach_shared("__sb.finishBoot()", self._sync_call)
+            except JSEvalException as exc:
+                failed = _FAILED_SCRIPT.search(str(exc))
+                if failed is None:
+                    raise
+                (script,) = (s for s in self.spec.scripts.values() if s.kind == failed.group(1))
+                raise _locate_failure(isolate, script, failed.group(2)) from None
+            isolate.attach(hooks, self._sync_call)
         except BaseException:
             isolate.close()
             raise
@@ -301,7 +324,7 @@ class Runner:
         self._bell = False
         self._pumping = True
         self._pending_probes, self._probes = self._probes, []
-        self._isolate.start_eval(f"__sb.pump({_dump(payload)})", self._pumped)
+        self._isolate.start_eval(f"__sb.pump({self._key_json},{_dump(payload)})", self._pumped)
 
     def _pumped(self, outbox: Any, error: JSEvalException | None) -> None:
         self._pumping = False
@@ -438,13 +461,16 @@ class Runner:
         self._on_broken(self)
 
 
-def _compile(isolate: Isolate, script: Script) -> None:
-    # The script text is the initializer of a variable inside a factory function, so it may
-    # begin with comments, be named anything or be anonymous, and end with a semicolon. The
-    # factory is a declaration closed by our brace alone, so a script missing its own last
-    # brace gets V8's "Unexpected end of input". The prefix shares the script's first line, so
-    # V8's line numbers are the file's; columns on that line are shifted by the prefix, which
-    # runtime.js takes off again in stack traces (and _parse_error in parse errors).
+def _wrap(script: Script) -> tuple[str, int]:
+    """The script as runtime.js compiles it, and the columns its first line is shifted by.
+
+    The script text is the initializer of a variable inside a factory function, so it may
+    begin with comments, be named anything or be anonymous, and end with a semicolon. The
+    factory is a declaration closed by our brace alone, so a script missing its own last
+    brace gets V8's "Unexpected end of input". The prefix shares the script's first line, so
+    V8's line numbers are the file's; columns on that line are shifted by the prefix, which
+    runtime.js takes off again in stack traces (and _parse_error in parse errors).
+    """
     factory = f"__sb_factory_{script.kind}"
     prefix = f"function {factory}({_FACTORY_PARAMS}) {{ var anonymous = "
     suffix = (
@@ -452,13 +478,19 @@ def _compile(isolate: Isolate, script: Script) -> None:
         f"__sb.define({_dump(script.kind)}, {_dump(script.filename)}, {len(prefix)}, {factory});\n"
         f"//# sourceURL={script.filename}"
     )
+    return prefix + script.source + suffix, len(prefix)
+
+
+def _locate_failure(isolate: Isolate, script: Script, message: str) -> ScriptParseError:
+    """The error of a script that failed at start-up, located by compiling it on its own."""
+    text, prefix_length = _wrap(script)
     try:
-        isolate.eval_blocking(prefix + script.source + suffix)
+        isolate.eval_blocking(text)
     except JSParseException as exc:
-        raise _parse_error(script, str(exc), len(prefix)) from None
+        return _parse_error(script, str(exc), prefix_length)
     except JSEvalException as exc:
-        first = str(exc).split("\n", 1)[0]
-        raise ScriptParseError(script.filename, first.split(": ", 1)[-1], None, None) from None
+        message = str(exc).split("\n", 1)[0]
+    return ScriptParseError(script.filename, message.split(": ", 1)[-1], None, None)
 
 
 def _parse_error(script: Script, text: str, prefix_length: int) -> ScriptParseError:

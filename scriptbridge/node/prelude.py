@@ -3,9 +3,9 @@
 Each file in ``js/`` is a plain script, evaluated in the global scope in the order of
 ``PRELUDE_FILES``; each wraps its internals in an IIFE and defines only its own globals.
 
-A runner evaluates only ``EAGER_FILES`` when it starts; the others load on first use of a
-global they define (``LAZY_GLOBALS``), so that a runner is ready in a few milliseconds and
-does not carry code its scripts never use.
+A runner evaluates none of them when it starts: each loads on first use of a global it
+defines (``LAZY_GLOBALS``), so that a runner is ready in a few milliseconds and does not
+carry code its scripts never use.
 """
 
 from __future__ import annotations
@@ -34,16 +34,20 @@ def prelude_source() -> str:
     return "\n".join(_read(name) for name in PRELUDE_FILES)
 
 
-#: Evaluated when a runner starts: what every other file and the engine's timers rely on.
-EAGER_FILES: tuple[str, ...] = ("internals.js", "process.js")
+#: Evaluated when a runner starts: nothing. Every file loads the first time a script reads
+#: a global it defines (the engine's runtime installs accessors for LAZY_GLOBALS).
+EAGER_FILES: tuple[str, ...] = ()
 
-_CODEC = ("codec.js",)
+_INTERNALS = ("internals.js",)
+_CODEC = (*_INTERNALS, "codec.js")
 _TEXT = (*_CODEC, "text.js")
-_URL = ("urlparser.js", "url.js")
+_URL = (*_INTERNALS, "urlparser.js", "url.js")
 _FORMAT = (*_CODEC, "inspect.js", "format.js")
+_PROCESS = (*_INTERNALS, "process.js")
 
 #: Global name -> the files to evaluate, in order, the first time a script reads it.
 LAZY_GLOBALS: dict[str, tuple[str, ...]] = {
+    "DOMException": _INTERNALS,
     "Buffer": (*_CODEC, "buffer.js"),
     "TextEncoder": _TEXT,
     "TextDecoder": _TEXT,
@@ -51,9 +55,22 @@ LAZY_GLOBALS: dict[str, tuple[str, ...]] = {
     "btoa": _TEXT,
     "URL": _URL,
     "URLSearchParams": _URL,
-    "structuredClone": ("clone.js",),
+    "structuredClone": (*_INTERNALS, "clone.js"),
     "__sb_format": _FORMAT,
     "__sb_util": _FORMAT,
+    **dict.fromkeys(
+        (
+            "process",
+            "queueMicrotask",
+            "setTimeout",
+            "clearTimeout",
+            "setInterval",
+            "clearInterval",
+            "setImmediate",
+            "clearImmediate",
+        ),
+        _PROCESS,
+    ),
 }
 
 _LAZY_FILES = frozenset(f for files in LAZY_GLOBALS.values() for f in files)

@@ -214,3 +214,28 @@ async def test_engine_internals_are_not_reachable(start_engine: StartEngine) -> 
     assert {k: v for k, v in outcome.result.items() if k != "user_id"} == dict.fromkeys(
         names, "undefined"
     )
+
+
+async def test_scripts_cannot_drive_the_bridge(start_engine: StartEngine) -> None:
+    """``__sb.pump`` needs the runner's secret key; defining scripts or modules ends at boot."""
+    body = (
+        "const tries = {"
+        " pump: () => __sb.pump('guess', [[], [], ['x']]),"
+        " define: () => __sb.define('login', 'x.js', 0, () => () => 0),"
+        " defineModule: () => __sb.defineModule('fs', () => 0),"
+        " finishBoot: () => __sb.finishBoot() };"
+        "const refused = {};"
+        "for (const [name, attempt] of Object.entries(tries)) {"
+        "  try { attempt(); refused[name] = false; } catch (e) { refused[name] = e.name; } }"
+        "callback(null, {user_id: '1', ...refused});"
+    )
+    harness = await start_engine({"get_user": get_user(body)})
+    outcome = await harness.invoke("get_user", "jane@example.com")
+    assert outcome.result == {
+        "user_id": "1",
+        "pump": "TypeError",
+        "define": "TypeError",
+        "defineModule": "TypeError",
+        "finishBoot": "TypeError",
+    }
+    assert (await harness.invoke("get_user", "jane@example.com")).status == "result"

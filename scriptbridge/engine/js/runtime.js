@@ -10,15 +10,14 @@
 //   {"t":"call","c":CALL,"i":ID|null,"n":NAME,"a":ARGS}  an asynchronous host call
 //
 // Evaluated once per runner after limits.js, with `__sb_boot` holding the runner's
-// configuration and `__sb_sync_fn` / `__sb_bell_fn` the two Python notifications.
+// configuration. Start-up returns `hooks`, into which Python puts its two notifications.
 (function () {
   "use strict";
   const boot = globalThis.__sb_boot;
-  const syncNotify = globalThis.__sb_sync_fn;
-  const bell = globalThis.__sb_bell_fn;
+  // Python's notifications: hooks.sync answers a synchronous call in place, hooks.bell asks
+  // Python to pump. Set by Python right after start-up (see _bridge.Isolate.attach).
+  const hooks = { shared: null, sync: null, bell: null };
   delete globalThis.__sb_boot;
-  delete globalThis.__sb_sync_fn;
-  delete globalThis.__sb_bell_fn;
 
   // Captured now, so that a script overwriting JSON or Error cannot break the bridge.
   const stringify = JSON.stringify;
@@ -28,6 +27,7 @@
   const G = globalThis;
 
   const outbox = [];
+  let booted = false;
   let inEntry = false;
   let bellRung = false;
   let current = null; // the invocation whose code runs synchronously right now
@@ -46,7 +46,7 @@
     outbox.push(text);
     if (!inEntry && !bellRung) {
       bellRung = true;
-      bell();
+      hooks.bell();
     }
   }
 
@@ -281,7 +281,10 @@
 
   const bridge = {
     // The only entry point Python calls after boot. input = [starts, deliveries, cancels].
-    pump(input) {
+    // The key is the runner's secret: scripts share this realm and can see this object, but
+    // cannot learn the key, so they cannot cancel or forge other invocations' traffic.
+    pump(key, input) {
+      if (key !== boot.key) throw new TypeError("__sb.pump is scriptbridge's own");
       inEntry = true;
       bellRung = false;
       try {
@@ -300,6 +303,7 @@
     // per-invocation bindings; the script text is an expression that evaluates to its
     // function (the name is ignored: Auth0 binds scripts by position).
     define(kind, filename, firstLineOffset, factory) {
+      if (booted) throw new TypeError("scripts are defined at start-up only");
       firstLineOffsets.set(filename, firstLineOffset);
       const noop = () => undefined;
       const probe = factory({ log: noop }, noop, noop, noop, require);
@@ -313,6 +317,7 @@
     // Boot: register a bridged module's facade, a CommonJS-style
     // function(module, exports, require, host) evaluated on first require().
     defineModule(name, factory) {
+      if (booted) throw new TypeError("modules are defined at start-up only");
       const prefix = name + ".";
       const scoped = Object.freeze({
         call: (fn, args, done) => host.call(prefix + fn, args, done),
@@ -323,16 +328,28 @@
     },
 
     // Boot, last step: returns the buffer shared with Python for synchronous host calls.
-    finishBoot() {
-      return shared;
+    // Boot, last step: compile the scripts ([kind, filename, wrapped source] each, see
+    // runner._wrap), then return the buffer shared with Python for synchronous host calls.
+    finishBoot(scripts) {
+      if (booted) throw new TypeError("already started");
+      for (const [kind, , wrapped] of scripts) {
+        try {
+          indirectEval(wrapped);
+        } catch (err) {
+          throw new NativeError(`scriptbridge: the ${kind} script failed to load: ${err}`);
+        }
+      }
+      booted = true;
+      hooks.shared = shared;
+      return hooks;
     },
   };
 
   // Synchronous exchange with Python through the shared buffer: bytes 0-3 hold the answer's
-  // length and 4-7 the request's, in UTF-16 code units from byte 8 on. Python writes the
+  // length and 4-7 the request's (native byte order), in UTF-16 code units from byte 8 on. Python writes the
   // answer's length last, so 0xFFFFFFFF left there means nobody answered.
   const shared = new boot.UncountedSharedArrayBuffer(boot.syncBufferBytes);
-  const sharedView = new DataView(shared);
+  const lengths = new Uint32Array(shared, 0, 2); // native byte order, as Python reads them
   const units = new Uint16Array(shared, 8);
   function exchange(name, args) {
     const request = stringify([name, args]);
@@ -340,10 +357,10 @@
       throw new RangeError(`synchronous host call ${name}: arguments too large`);
     }
     for (let i = 0; i < request.length; i++) units[i] = request.charCodeAt(i);
-    sharedView.setUint32(4, request.length, true);
-    sharedView.setUint32(0, 0xffffffff, true);
-    syncNotify();
-    const length = sharedView.getUint32(0, true);
+    lengths[1] = request.length;
+    lengths[0] = 0xffffffff;
+    hooks.sync();
+    const length = lengths[0];
     if (length === 0xffffffff) {
       throw new NativeError(`synchronous host call ${name} was not answered`);
     }

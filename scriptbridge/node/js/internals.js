@@ -5,10 +5,15 @@
 (function () {
   'use strict';
 
-  // The V8 built-in constructors, named before the prelude adds its own globals. util.format's
+  // The V8 built-in constructors, named before the prelude adds its own globals (those the
+  // engine will load on demand are accessors until then, and are left out). util.format's
   // %s prints objects whose toString comes from one of these with inspect, as Node does.
   const builtinNames = new Set(
-    Object.getOwnPropertyNames(globalThis).filter((name) => /^[A-Z][a-zA-Z0-9]+$/.test(name)),
+    Object.getOwnPropertyNames(globalThis).filter(
+      (name) =>
+        /^[A-Z][a-zA-Z0-9]+$/.test(name) &&
+        !Object.getOwnPropertyDescriptor(globalThis, name).get,
+    ),
   );
 
   // Non-enumerable like Node's globals, and replaceable by scripts (`global.fetch = ...`).

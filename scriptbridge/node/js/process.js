@@ -2,15 +2,17 @@
 // Defines: process, queueMicrotask, setTimeout, clearTimeout, setInterval, clearInterval,
 // setImmediate, clearImmediate.
 //
-// Timers are built on the setTimeout/clearTimeout that mini-racer installs, captured below.
-// Those take only plain ids, throw on a delay of 0 and never fire without a delay, so the
-// replacements here normalise the delay as Node does and return Node-like handle objects.
+// Timers are built on mini-racer's setTimeout/clearTimeout: the engine keeps them out of the
+// global scope in `__sb_mr_timers`; a bare MiniRacer has them as globals. Those take only plain
+// ids, throw on a delay of 0 and never fire without a delay, so the replacements here normalise
+// the delay as Node does and return Node-like handle objects.
 (function () {
   'use strict';
 
   const { defineGlobal, errors } = globalThis.__sb_internals;
-  const originalSetTimeout = globalThis.setTimeout;
-  const originalClearTimeout = globalThis.clearTimeout;
+  const base = globalThis.__sb_mr_timers || globalThis;
+  const originalSetTimeout = base.setTimeout;
+  const originalClearTimeout = base.clearTimeout;
 
   // The Node.js release that scripts see: Auth0 runs custom-database scripts on Node 18.
   const NODE_VERSION = 'v18.20.4';
