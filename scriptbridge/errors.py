@@ -61,10 +61,11 @@ class UnknownConnectionError(ScriptbridgeError, LookupError):
 class RunnerStartError(ScriptbridgeError, RuntimeError):
     """A V8 runner failed to start (other than because a script does not parse)."""
 
-    def __init__(self, connection: str, reason: str) -> None:
+    def __init__(self, connection: str | None, reason: str) -> None:
         self.connection = connection
         self.reason = reason
-        super().__init__(f"cannot start a script runner for connection {connection!r}: {reason}")
+        which = "" if connection is None else f" for connection {connection!r}"
+        super().__init__(f"cannot start a script runner{which}: {reason}")
 
 
 class MiniRacerIncompatibleError(ScriptbridgeError, ImportError):

@@ -137,15 +137,12 @@ class Isolate:
         self._eval_task: int | None = None
         self._eval_ended: asyncio.Future[None] | None = None
         self._blocking_evals: dict[int, Callable[[Any], None]] = {}
+        #: Runs on the loop when JavaScript rings the doorbell (set by the runner adopting this).
+        self.on_bell: Callable[[], None] | None = None
         self._sync_id = self._bell_id = -1
 
     @classmethod
-    def open(
-        cls,
-        loop: asyncio.AbstractEventLoop,
-        heap_bytes: int,
-        on_bell: Callable[[], None],
-    ) -> Isolate:
+    def open(cls, loop: asyncio.AbstractEventLoop) -> Isolate:
         """Start an isolate (blocking: call from a worker thread, never from the loop)."""
         check_internals()
         init_v8()
@@ -153,16 +150,19 @@ class Isolate:
         with _lifecycle:
             context = maker.__enter__()
         try:
-            context.set_hard_memory_limit(heap_bytes)
             isolate = cls(maker, context, loop)
-            isolate._install(loop, on_bell)
+            isolate._install(loop)
         except BaseException:
             with _lifecycle:
                 maker.__exit__(None, None, None)
             raise
         return isolate
 
-    def _install(self, loop: asyncio.AbstractEventLoop, on_bell: Callable[[], None]) -> None:
+    def set_heap_limit(self, heap_bytes: int) -> None:
+        """V8's hard heap limit: past it the running script fails (cheap: a flag in V8)."""
+        self._context.set_hard_memory_limit(heap_bytes)
+
+    def _install(self, loop: asyncio.AbstractEventLoop) -> None:
         ctx = self._context
         dll = ctx._dll
         raw_ctx = ctx._ctx
@@ -179,13 +179,17 @@ class Isolate:
                 self._answer_sync()
             elif callback_id == bell_id:
                 dll.mr_free_value(raw_ctx, raw_handle)
-                call_soon(on_bell)
+                call_soon(self._ring)
             elif callback_id in blocking:
                 blocking.pop(callback_id)(ctx._wrap_raw_handle(raw_handle))
             else:
                 original(callback_id, raw_handle)
 
         object.__setattr__(ctx, "handle_callback_from_v8", dispatch)
+
+    def _ring(self) -> None:
+        if self.on_bell is not None:
+            self.on_bell()
 
     def _make_notification(self, callback_id: int) -> JSFunction:
         ctx = self._context

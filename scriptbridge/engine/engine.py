@@ -11,6 +11,7 @@ from scriptbridge.engine.host import HostModule, HostRegistry
 from scriptbridge.engine.kinds import ARGUMENTS, ScriptKind
 from scriptbridge.engine.outcome import LogEvent, Outcome
 from scriptbridge.engine.pool import Pool
+from scriptbridge.engine.reserve import Reserve
 from scriptbridge.engine.runner import LogSink
 from scriptbridge.engine.spec import ConnectionSpec
 from scriptbridge.errors import EngineClosedError, ScriptNotDefinedError, UnknownConnectionError
@@ -23,12 +24,17 @@ class Engine:
         self,
         host_modules: tuple[HostModule, ...] = (),
         on_log: LogSink | None = None,
+        spare_runners: int = 1,
     ) -> None:
+        """``spare_runners`` blank isolates are kept booted ahead of demand (see reserve.py),
+        so that starting or replacing a runner does not wait for V8."""
         check_internals()
         init_v8()
         self._host = HostRegistry(host_modules)
         self._on_log = on_log
         self._pools: dict[str, Pool] = {}
+        self._spare_runners = spare_runners
+        self._reserve: Reserve | None = None
         self._closed = False
 
     async def __aenter__(self) -> Engine:
@@ -49,7 +55,9 @@ class Engine:
         """
         if self._closed:
             raise EngineClosedError()
-        pool = Pool(spec, self._host, self._on_log)
+        if self._reserve is None:
+            self._reserve = Reserve(self._spare_runners)
+        pool = Pool(spec, self._host, self._on_log, self._reserve)
         await pool.start()
         old = self._pools.get(spec.name)
         self._pools[spec.name] = pool
@@ -98,6 +106,8 @@ class Engine:
         pools, self._pools = self._pools, {}
         for pool in pools.values():
             await pool.close()
+        if self._reserve is not None:
+            await self._reserve.close()
 
 
 __all__ = ["Engine", "LogEvent"]

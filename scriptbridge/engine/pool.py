@@ -10,6 +10,7 @@ import structlog
 from scriptbridge.engine.host import HostRegistry
 from scriptbridge.engine.kinds import ScriptKind
 from scriptbridge.engine.outcome import Outcome
+from scriptbridge.engine.reserve import Reserve
 from scriptbridge.engine.runner import LogSink, NotStarted, Runner
 from scriptbridge.engine.spec import ConnectionSpec
 from scriptbridge.errors import EngineClosedError
@@ -20,8 +21,15 @@ log = structlog.get_logger("scriptbridge.engine")
 class Pool:
     """``spec.runner_count()`` runners; each invocation goes to the least busy one."""
 
-    def __init__(self, spec: ConnectionSpec, host: HostRegistry, on_log: LogSink | None) -> None:
+    def __init__(
+        self,
+        spec: ConnectionSpec,
+        host: HostRegistry,
+        on_log: LogSink | None,
+        reserve: Reserve,
+    ) -> None:
         self.spec = spec
+        self._reserve = reserve
         self._host = host
         self._on_log = on_log
         self._runners: list[Runner] = []
@@ -45,7 +53,8 @@ class Pool:
             self._add(runner)
 
     async def _new_runner(self) -> Runner:
-        return await Runner.start(self.spec, self._host, self._on_log, self._on_broken)
+        blank = await self._reserve.take()
+        return await Runner.start(self.spec, self._host, self._on_log, self._on_broken, blank)
 
     def _add(self, runner: Runner) -> None:
         self._runners.append(runner)

@@ -69,6 +69,26 @@ class NotStarted(Exception):  # noqa: N818 - a signal between runner and pool, n
     """The runner was taken out of service before this invocation reached V8."""
 
 
+#: What every runner evaluates before a connection adopts it (see boot_blank).
+_BLANK_BOOT: Final = "\n".join(
+    [
+        "globalThis.__sb_boot = "
+        + json.dumps({"syncBufferBytes": SYNC_BUFFER_BYTES, "lazy": LAZY_GLOBALS})
+        + ";",
+        # mini-racer's timers, kept out of the global scope for process.js
+        "(function () {",
+        TIMERS_JS,
+        "Object.defineProperty(globalThis, '__sb_mr_timers',",
+        "  { value: { setTimeout, clearTimeout } });",
+        "})();",
+        _LIMITS_JS,
+        eager_source(),
+        _RUNTIME_JS,
+        "//# sourceURL=node:internal/scriptbridge",
+    ]
+)
+
+
 def new_invocation_id() -> InvocationId:
     return InvocationId(f"{_process_tag}-{next(_ids):x}")
 
@@ -125,70 +145,48 @@ class Runner:
         host: HostRegistry,
         on_log: LogSink | None = None,
         on_broken: Callable[[Runner], None] = lambda runner: None,
+        blank: Isolate | None = None,
     ) -> Runner:
-        """Boot an isolate off the event loop and load the prelude and the scripts."""
+        """Start a runner for ``spec`` on ``blank`` (an isolate from :func:`boot_blank`, e.g.
+        from a Reserve), or on a new one booted now; both steps run off the event loop."""
         runner = cls(spec, host, on_log, on_broken)
-        runner._isolate = await asyncio.to_thread(runner._boot)
+        loop = runner._loop
+        isolate = blank if blank is not None else await asyncio.to_thread(boot_blank, loop)
+        try:
+            await asyncio.to_thread(runner._adopt, isolate)
+        except BaseException:
+            async with exclusive():
+                await asyncio.to_thread(isolate.close)
+            raise
+        runner._isolate = isolate
         runner._kick()
         return runner
 
-    def _boot(self) -> Isolate:
+    def _adopt(self, isolate: Isolate) -> None:
+        """Give a blank isolate this connection's limits, configuration, modules and scripts.
+
+        One eval; the scripts go through an indirect eval each, so stack traces name their
+        file. A script that fails is compiled again on its own to locate V8's error.
+        """
         limits = self.spec.limits
+        isolate.set_heap_limit(limits.memory_mb * 1024 * 1024)
+        isolate.on_bell = self._ring
+        adoption = [
+            self._key,
+            dict(self.spec.configuration),
+            limits.buffer_mb * 1024 * 1024,
+            [[m.name, m.source] for m in self._host.modules],
+            [[s.kind, s.filename, _wrap(s)[0]] for s in self.spec.scripts.values()],
+        ]
         try:
-            isolate = Isolate.open(self._loop, limits.memory_mb * 1024 * 1024, self._ring)
-        except Exception as exc:
-            raise RunnerStartError(self.spec.name, str(exc)) from exc
-        try:
-            boot = {
-                "bufferBytes": limits.buffer_mb * 1024 * 1024,
-                "syncBufferBytes": SYNC_BUFFER_BYTES,
-                "configuration": dict(self.spec.configuration),
-                "lazy": LAZY_GLOBALS,
-                "key": self._key,
-            }
-            # Start-up is one eval: the prelude, the runtime, the modules and the scripts (each
-            # through an indirect eval of its own, so stack traces name its file), ending with
-            # the buffer shared for synchronous calls. A script that fails is compiled again on
-            # its own to get V8's location of the error.
-            scripts = [
-                [script.kind, script.filename, _wrap(script)[0]]
-                for script in self.spec.scripts.values()
-            ]
-            try:
-                hooks = isolate.eval_blocking(
-                    "\n".join(
-                        [
-                            f"globalThis.__sb_boot = {_dump(boot)};",
-                            # mini-racer's timers, kept out of the global scope for process.js
-                            "(function () {",
-                            TIMERS_JS,
-                            "Object.defineProperty(globalThis, '__sb_mr_timers',"
-                            " { value: { setTimeout, clearTimeout } });",
-                            "})();",
-                            _LIMITS_JS,
-                            eager_source(),
-                            _RUNTIME_JS,
-                            *(
-                                f"__sb.defineModule({_dump(m.name)}, "
-                                f"function (module, exports, require, host) {{\n{m.source}\n}});"
-                                for m in self._host.modules
-                            ),
-                            f"__sb.finishBoot({_dump(scripts)});",
-                            "//# sourceURL=node:internal/scriptbridge",
-                        ]
-                    )
-                )
-            except JSEvalException as exc:
-                failed = _FAILED_SCRIPT.search(str(exc))
-                if failed is None:
-                    raise
-                (script,) = (s for s in self.spec.scripts.values() if s.kind == failed.group(1))
-                raise _locate_failure(isolate, script, failed.group(2)) from None
-            isolate.attach(hooks, self._sync_call)
-        except BaseException:
-            isolate.close()
-            raise
-        return isolate
+            hooks = isolate.eval_blocking(f"__sb.adopt(...{_dump(adoption)})")
+        except JSEvalException as exc:
+            failed = _FAILED_SCRIPT.search(str(exc))
+            if failed is None:
+                raise RunnerStartError(self.spec.name, str(exc).split("\n", 1)[0]) from None
+            (script,) = (s for s in self.spec.scripts.values() if s.kind == failed.group(1))
+            raise _locate_failure(isolate, script, failed.group(2)) from None
+        isolate.attach(hooks, self._sync_call)
 
     async def close(self, reason: str = "the engine is shutting down") -> None:
         """Stop the runner; invocations still in flight end with an error naming ``reason``.
@@ -459,6 +457,21 @@ class Runner:
         # context is created while another one is being terminated.
         await self.close(message)
         self._on_broken(self)
+
+
+def boot_blank(loop: asyncio.AbstractEventLoop) -> Isolate:
+    """A new isolate with everything every runner shares, ready to be adopted by a connection
+    (see Runner.start). Blocking, about 5 ms: call it from a worker thread."""
+    try:
+        isolate = Isolate.open(loop)
+    except Exception as exc:
+        raise RunnerStartError(None, str(exc)) from exc
+    try:
+        isolate.eval_blocking(_BLANK_BOOT)
+    except BaseException:
+        isolate.close()
+        raise
+    return isolate
 
 
 def _wrap(script: Script) -> tuple[str, int]:

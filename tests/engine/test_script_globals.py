@@ -217,13 +217,13 @@ async def test_engine_internals_are_not_reachable(start_engine: StartEngine) -> 
 
 
 async def test_scripts_cannot_drive_the_bridge(start_engine: StartEngine) -> None:
-    """``__sb.pump`` needs the runner's secret key; defining scripts or modules ends at boot."""
+    """``__sb.pump`` needs the runner's secret key; adopting and defining end at start-up."""
     body = (
         "const tries = {"
         " pump: () => __sb.pump('guess', [[], [], ['x']]),"
         " define: () => __sb.define('login', 'x.js', 0, () => () => 0),"
         " defineModule: () => __sb.defineModule('fs', () => 0),"
-        " finishBoot: () => __sb.finishBoot() };"
+        " adopt: () => __sb.adopt('k', {}, 1, [], []) };"
         "const refused = {};"
         "for (const [name, attempt] of Object.entries(tries)) {"
         "  try { attempt(); refused[name] = false; } catch (e) { refused[name] = e.name; } }"
@@ -236,6 +236,6 @@ async def test_scripts_cannot_drive_the_bridge(start_engine: StartEngine) -> Non
         "pump": "TypeError",
         "define": "TypeError",
         "defineModule": "TypeError",
-        "finishBoot": "TypeError",
+        "adopt": "TypeError",
     }
     assert (await harness.invoke("get_user", "jane@example.com")).status == "result"

@@ -6,15 +6,20 @@
 // buffer constructors with subclasses that count the bytes of live buffers per runner and
 // throw a RangeError past the cap. Counts drop again when a buffer is garbage collected.
 //
-// Evaluated once per runner, before any other prelude file, with `__sb_boot.bufferBytes` set.
+// Evaluated once per runner, before any other prelude file. The cap is set when a connection
+// adopts the runner, through `__sb_boot.setBufferCap(bytes)`; until then nothing is allowed.
 (function () {
   "use strict";
-  const cap = globalThis.__sb_boot.bufferBytes;
+  let cap = 0;
+  let capMiB = 0;
+  globalThis.__sb_boot.setBufferCap = (bytes) => {
+    cap = bytes;
+    capMiB = Math.round(cap / 1048576);
+  };
   const OriginalArrayBuffer = ArrayBuffer;
   const OriginalSharedArrayBuffer = SharedArrayBuffer;
   // The engine's own buffer (runtime.js) is not the script's, and is not counted.
   globalThis.__sb_boot.UncountedSharedArrayBuffer = OriginalSharedArrayBuffer;
-  const capMiB = Math.round(cap / 1048576);
   let live = 0;
   const released = new FinalizationRegistry((bytes) => {
     live -= bytes;
@@ -37,7 +42,7 @@
     return buffer;
   }
 
-  function wrapBufferClass(Original, growName) {
+  function wrapBufferClass(Original) {
     class Capped extends Original {
       constructor(length, options) {
         const bytes = Math.max(

@@ -9,8 +9,9 @@
 //   {"t":"log","i":ID|null,"k":KIND|null,"l":LEVEL,"m":TEXT}  a console line or engine warning
 //   {"t":"call","c":CALL,"i":ID|null,"n":NAME,"a":ARGS}  an asynchronous host call
 //
-// Evaluated once per runner after limits.js, with `__sb_boot` holding the runner's
-// configuration. Start-up returns `hooks`, into which Python puts its two notifications.
+// Evaluated once per runner after limits.js, with `__sb_boot` holding what every runner shares
+// (see runner.boot_blank). A connection then adopts the runner with `__sb.adopt(...)`, which
+// returns `hooks`, into which Python puts its two notifications.
 (function () {
   "use strict";
   const boot = globalThis.__sb_boot;
@@ -28,6 +29,7 @@
 
   const outbox = [];
   let booted = false;
+  let runnerKey = null; // set by adopt
   let inEntry = false;
   let bellRung = false;
   let current = null; // the invocation whose code runs synchronously right now
@@ -284,7 +286,9 @@
     // The key is the runner's secret: scripts share this realm and can see this object, but
     // cannot learn the key, so they cannot cancel or forge other invocations' traffic.
     pump(key, input) {
-      if (key !== boot.key) throw new TypeError("__sb.pump is scriptbridge's own");
+      if (runnerKey === null || key !== runnerKey) {
+        throw new TypeError("__sb.pump is scriptbridge's own");
+      }
       inEntry = true;
       bellRung = false;
       try {
@@ -327,11 +331,22 @@
       moduleFactories[name] = (module, exports, require) => factory(module, exports, require, scoped);
     },
 
-    // Boot, last step: returns the buffer shared with Python for synchronous host calls.
-    // Boot, last step: compile the scripts ([kind, filename, wrapped source] each, see
-    // runner._wrap), then return the buffer shared with Python for synchronous host calls.
-    finishBoot(scripts) {
+    // Start-up, second step: the connection adopts this runner. `key` guards pump from now on;
+    // `modules` are [name, facade source] pairs; `scripts` are [kind, filename, wrapped
+    // source] (see runner._wrap). Returns the hooks object holding the shared buffer.
+    adopt(key, configuration, bufferBytes, modules, scripts) {
       if (booted) throw new TypeError("already started");
+      runnerKey = key;
+      boot.setBufferCap(bufferBytes);
+      const frozen = Object.freeze(Object.assign(Object.create(null), configuration));
+      Object.defineProperty(G, "configuration", { value: frozen, enumerable: false });
+      for (const [name, source] of modules) {
+        const factory = indirectEval(
+          `(function (module, exports, require, host) {\n${source}\n})\n` +
+            `//# sourceURL=node:internal/scriptbridge/modules/${name}`,
+        );
+        bridge.defineModule(name, factory);
+      }
       for (const [kind, , wrapped] of scripts) {
         try {
           indirectEval(wrapped);
@@ -461,9 +476,7 @@
 
   Object.defineProperty(G, "__sb", { value: bridge });
 
-  // Globals of Auth0's sandbox.
-  const configuration = Object.freeze(Object.assign(Object.create(null), boot.configuration));
-  Object.defineProperty(G, "configuration", { value: configuration, enumerable: false });
+  // Globals of Auth0's sandbox (`configuration` comes with adopt).
   Object.defineProperty(G, "global", { value: G, writable: true, configurable: true });
 
   function defineError(name, build) {
