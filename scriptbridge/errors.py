@@ -36,6 +36,9 @@ class ScriptParseError(ScriptbridgeError, SyntaxError):
         if line is not None and column is not None:
             where += f":{column}"
         super().__init__(f"{where}: {v8_message}")
+        # SyntaxError's own fields, so tracebacks point at the script.
+        self.lineno = line
+        self.offset = column
 
     def __str__(self) -> str:
         return str(self.args[0])

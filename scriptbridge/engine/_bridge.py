@@ -12,6 +12,7 @@ Python handler wrote before returning.
 V8 itself is initialised here too, with the multi-threaded default platform rather than
 mini-racer's default ``--single-threaded`` one: with that, creating an isolate while another
 runs on its own thread crashes the process (reproduced within a few hundred creations).
+Creating and freeing isolates are also serialised by one lock, as a precaution.
 
 Tested against mini-racer 0.14 only (the minor version pyproject.toml pins);
 :func:`check_internals` fails loudly at start-up when the internals moved.
@@ -25,7 +26,7 @@ import functools
 import json
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any, Final, cast
 
@@ -33,6 +34,7 @@ import py_mini_racer
 from py_mini_racer import JSEvalException, JSFunction, JSMappedObject, _set_timeout
 from py_mini_racer import _mini_racer as _mr_module
 
+from scriptbridge.engine.host import describe_host_error
 from scriptbridge.errors import MiniRacerIncompatibleError
 
 #: JavaScript's Uint16Array and Uint32Array use the machine's byte order, so Python does too.
@@ -44,20 +46,14 @@ _HEADER: Final = 8
 SyncHandler = Callable[[str, list[Any]], Any]
 EvalDone = Callable[[Any, "JSEvalException | None"], None]
 
-# mini-racer crashes when a context is created while another one is being terminated or
-# freed on a different thread: creating, terminating and freeing all hold this lock.
+#: JSON for V8: ASCII only (a lone surrogate is escaped, not an encoding error) and no NaN.
+#: Raises TypeError or ValueError for what JSON cannot carry.
+json_text: Final[Callable[[Any], str]] = json.JSONEncoder(
+    separators=(",", ":"), allow_nan=False
+).encode
+
+# Creating and freeing isolates hold this lock (see the module docstring).
 _lifecycle = threading.Lock()
-
-
-@contextlib.asynccontextmanager
-async def exclusive() -> AsyncIterator[None]:
-    """Hold the isolate life-cycle lock (taken in a thread, so the loop never blocks on it)."""
-    await asyncio.to_thread(_lifecycle.acquire)
-    try:
-        yield
-    finally:
-        _lifecycle.release()
-
 
 _CONTEXT_MEMBERS: Final = (
     "_dll",
@@ -70,7 +66,6 @@ _CONTEXT_MEMBERS: Final = (
     "_python_to_value_handle",
 )
 _DLL_FUNCTIONS: Final = ("mr_make_js_callback", "mr_free_value", "mr_eval", "mr_cancel_task")
-
 
 #: mini-racer's setTimeout/clearTimeout (on Atomics.waitAsync), which the prelude builds on.
 TIMERS_JS: Final[str] = _set_timeout.INSTALL_SET_TIMEOUT
@@ -98,15 +93,10 @@ def check_internals() -> None:
     ]
     if missing:
         raise MiniRacerIncompatibleError(version, f"Context lacks {', '.join(missing)}")
-    dll = _dll_functions()
-    absent = [f for f in _DLL_FUNCTIONS if f not in dll]
+    dll = py_mini_racer.init_mini_racer(flags=V8_FLAGS, ignore_duplicate_init=True)
+    absent = [f for f in _DLL_FUNCTIONS if not hasattr(dll, f)]
     if absent:
         raise MiniRacerIncompatibleError(version, f"the library lacks {', '.join(absent)}")
-
-
-def _dll_functions() -> set[str]:
-    dll = py_mini_racer.init_mini_racer(flags=V8_FLAGS, ignore_duplicate_init=True)
-    return {f for f in _DLL_FUNCTIONS if hasattr(dll, f)}
 
 
 def _installed_version() -> str:
@@ -118,49 +108,47 @@ def _installed_version() -> str:
 class Isolate:
     """One V8 isolate bound to the running event loop, with our two notifications installed.
 
-    Create it with :meth:`open` from a worker thread; afterwards use only :meth:`eval` on the
-    loop (it never blocks the loop) and :meth:`close` from a worker thread.
+    :meth:`open`, :meth:`eval_blocking`, :meth:`attach` and :meth:`close` block: call them from
+    a worker thread. On the loop use only :meth:`start_eval` and :meth:`terminate`, which never
+    wait for V8.
     """
 
-    def __init__(
-        self,
-        maker: AbstractContextManager[Any],
-        context: Any,
-        loop: asyncio.AbstractEventLoop,
-    ) -> None:
+    def __init__(self, maker: AbstractContextManager[Any], context: Any) -> None:
         self._maker: AbstractContextManager[Any] | None = maker
         self._context = context
-        self._loop = loop
         self._shared: memoryview | None = None
         self._lengths: memoryview | None = None  # the two lengths at the buffer's start
         self._sync_handler: SyncHandler | None = None
         self._eval_task: int | None = None
         self._eval_ended: asyncio.Future[None] | None = None
         self._blocking_evals: dict[int, Callable[[Any], None]] = {}
+        self._sync_id = self._bell_id = -1
         #: Runs on the loop when JavaScript rings the doorbell (set by the runner adopting this).
         self.on_bell: Callable[[], None] | None = None
-        self._sync_id = self._bell_id = -1
 
     @classmethod
     def open(cls, loop: asyncio.AbstractEventLoop) -> Isolate:
-        """Start an isolate (blocking: call from a worker thread, never from the loop)."""
+        """Start an isolate bound to ``loop``."""
         check_internals()
         init_v8()
         maker = _mr_module._make_context(loop)
         with _lifecycle:
             context = maker.__enter__()
+        isolate = cls(maker, context)
         try:
-            isolate = cls(maker, context, loop)
             isolate._install(loop)
         except BaseException:
-            with _lifecycle:
-                maker.__exit__(None, None, None)
+            isolate.close()
             raise
         return isolate
 
     def set_heap_limit(self, heap_bytes: int) -> None:
         """V8's hard heap limit: past it the running script fails (cheap: a flag in V8)."""
         self._context.set_hard_memory_limit(heap_bytes)
+
+    def set_sync_handler(self, handler: SyncHandler) -> None:
+        """What answers JavaScript's synchronous calls: ``handler(name, args) -> value``."""
+        self._sync_handler = handler
 
     def _install(self, loop: asyncio.AbstractEventLoop) -> None:
         ctx = self._context
@@ -196,11 +184,11 @@ class Isolate:
         raw = ctx._dll.mr_make_js_callback(ctx._ctx, callback_id)
         return cast(JSFunction, ctx._value_handle_to_python(ctx._wrap_raw_handle(raw)))
 
-    def eval_blocking(self, code: str) -> Any:
-        """Evaluate during start-up, from the worker thread that called :meth:`open`.
+    def eval_blocking(self, code: str, timeout: float | None = None) -> Any:
+        """Evaluate during start-up. The result comes straight back to this thread from the
+        isolate's, without a trip through the event loop.
 
-        The result comes straight back to this thread from the isolate's, without a trip
-        through the event loop: start-up takes two of these.
+        Raises TimeoutError (after terminating the JavaScript) when ``timeout`` passes first.
         """
         ctx = self._context
         code_handle = ctx._python_to_value_handle(code)
@@ -213,14 +201,18 @@ class Isolate:
 
         callback_id = next(ctx._next_async_callback_id)
         self._blocking_evals[callback_id] = on_result
-        ctx._dll.mr_eval(ctx._ctx, code_handle.raw, callback_id)
-        arrived.wait()
+        task = ctx._dll.mr_eval(ctx._ctx, code_handle.raw, callback_id)
+        if not arrived.wait(timeout):
+            ctx._dll.mr_cancel_task(ctx._ctx, task)
+            if not arrived.wait(1.0):
+                self._blocking_evals.pop(callback_id, None)
+            raise TimeoutError(f"start-up code ran longer than {timeout:g} s")
         del code_handle
         return ctx._value_handle_to_python(results[0])
 
-    def attach(self, hooks: Any, handler: SyncHandler) -> None:
-        """Connect the runtime's ``hooks`` object (returned by its start-up) to Python: adopt
-        its SharedArrayBuffer for synchronous calls and give it the two notifications."""
+    def attach(self, hooks: Any) -> None:
+        """Connect the runtime's ``hooks`` object (see runtime.js) to Python: adopt its
+        SharedArrayBuffer for synchronous calls and give it the two notifications."""
         if not isinstance(hooks, JSMappedObject):
             raise TypeError("start-up did not return the runtime's hooks")
         shared = hooks["shared"]
@@ -228,7 +220,6 @@ class Isolate:
             raise TypeError("the runtime's hooks hold no SharedArrayBuffer")
         self._shared = shared
         self._lengths = shared[0:_HEADER].cast("I")
-        self._sync_handler = handler
         hooks["sync"] = self._make_notification(self._sync_id)
         hooks["bell"] = self._make_notification(self._bell_id)
 
@@ -267,8 +258,7 @@ class Isolate:
 
     async def terminate(self, grace: float) -> None:
         """Terminate the eval in flight, if any, and wait up to ``grace`` seconds for V8 to
-        report that it ended, so that no report of it is still on its way when the isolate is
-        freed. Hold :func:`exclusive` while calling this."""
+        report that it ended; from now on no eval result is delivered."""
         self._eval_ended = asyncio.get_running_loop().create_future()
         task = self._eval_task
         if task is None:
@@ -279,29 +269,29 @@ class Isolate:
 
     def _answer_sync(self) -> None:
         # Layout (see runtime.js exchange): answer length at 0, request length at 4, both in
-        # UTF-16 code units, text from byte 8. The answer is ASCII JSON, so lone surrogates in
-        # a Python string cannot make it unencodable.
+        # UTF-16 code units, text from byte 8. The answer is ASCII JSON.
         shared = self._shared
         lengths = self._lengths
         handler = self._sync_handler
-        if shared is None or lengths is None or handler is None:
+        if shared is None or lengths is None:
             return
         name = "?"
         try:
+            if handler is None:
+                raise RuntimeError("the runner is not ready for synchronous calls yet")
             name, args = json.loads(str(shared[_HEADER : _HEADER + 2 * lengths[1]], _UTF16))
-            answer: dict[str, Any] = {"v": handler(name, args)}
+            data = json_text({"v": handler(name, args)})
         except Exception as exc:  # any failure becomes a JavaScript exception
-            answer = {"e": {"name": type(exc).__name__, "message": str(exc)}}
-        data = _dump_ascii(answer)
+            data = json_text({"e": describe_host_error(exc)})
         if 2 * len(data) + _HEADER > len(shared):
             message = f"synchronous host call {name}: answer too large"
-            data = _dump_ascii({"e": {"name": "RangeError", "message": message}})
+            data = json_text({"e": {"name": "RangeError", "message": message}})
         shared[_HEADER : _HEADER + 2 * len(data)] = data.encode(_UTF16)
         lengths[0] = len(data)
 
     def close(self) -> None:
-        """Free the isolate (blocking for about a millisecond: use a thread, and hold
-        :func:`exclusive` while any eval of it is being cancelled and until this returns)."""
+        """Free the isolate; V8 stops whatever it was running. Call :meth:`terminate` first if
+        an eval may be in flight, so that its report is not on its way."""
         maker, self._maker = self._maker, None
         if maker is None:
             return
@@ -311,7 +301,5 @@ class Isolate:
                 with contextlib.suppress(BufferError):
                     view.release()
         self._lengths = self._shared = None
-        maker.__exit__(None, None, None)
-
-
-_dump_ascii: Final = json.JSONEncoder(separators=(",", ":")).encode
+        with _lifecycle:
+            maker.__exit__(None, None, None)

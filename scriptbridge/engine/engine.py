@@ -49,7 +49,8 @@ class Engine:
         await self.close()
 
     async def load(self, spec: ConnectionSpec) -> None:
-        """Start runners for a connection (replacing one of the same name, which is drained).
+        """Start runners for a connection. One of the same name is replaced: new invocations go
+        to the new runners at once, and the old ones close when their invocations have finished.
 
         Raises ScriptParseError when a script does not parse or is not a function.
         """
@@ -59,10 +60,13 @@ class Engine:
             self._reserve = Reserve(self._spare_runners)
         pool = Pool(spec, self._host, self._on_log, self._reserve)
         await pool.start()
+        if self._closed:  # closed while the runners were starting
+            await pool.close()
+            raise EngineClosedError()
         old = self._pools.get(spec.name)
         self._pools[spec.name] = pool
         if old is not None:
-            await old.close()
+            await old.drain()
 
     async def invoke(
         self,

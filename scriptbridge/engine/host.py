@@ -51,3 +51,13 @@ class HostRegistry:
 
     def sync_function(self, qualified: str) -> SyncHostFunction | None:
         return self._sync.get(qualified)
+
+
+def describe_host_error(error: BaseException) -> dict[str, Any]:
+    """How a host function's exception reaches JavaScript: an Error with this name, message
+    and code."""
+    out: dict[str, Any] = {"name": type(error).__name__, "message": str(error)}
+    code = getattr(error, "code", None)
+    if isinstance(code, str | int) and not isinstance(code, bool):
+        out["code"] = code
+    return out

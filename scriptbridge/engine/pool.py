@@ -9,9 +9,9 @@ import structlog
 
 from scriptbridge.engine.host import HostRegistry
 from scriptbridge.engine.kinds import ScriptKind
-from scriptbridge.engine.outcome import Outcome
+from scriptbridge.engine.outcome import Outcome, ScriptError
 from scriptbridge.engine.reserve import Reserve
-from scriptbridge.engine.runner import LogSink, NotStarted, Runner
+from scriptbridge.engine.runner import LogSink, NotStarted, Runner, new_invocation_id
 from scriptbridge.engine.spec import ConnectionSpec
 from scriptbridge.errors import EngineClosedError
 
@@ -39,22 +39,28 @@ class Pool:
         self.restarts = 0
 
     async def start(self) -> None:
-        """Start every runner; the first one compiles the scripts, so parse errors raise here."""
-        first = await self._new_runner()
-        self._add(first)
+        """Start every runner; the first one compiles the scripts, so parse errors raise here
+        (and no runner is left running)."""
+        self._add(await self._new_runner())
         rest = await asyncio.gather(
             *(self._new_runner() for _ in range(self.spec.runner_count() - 1)),
             return_exceptions=True,
         )
         for runner in rest:
-            if isinstance(runner, BaseException):
-                await self.close()
-                raise runner
-            self._add(runner)
+            if isinstance(runner, Runner):
+                self._add(runner)
+        failure = next((r for r in rest if isinstance(r, BaseException)), None)
+        if failure is not None:
+            await self.close()
+            raise failure
 
     async def _new_runner(self) -> Runner:
         blank = await self._reserve.take()
-        return await Runner.start(self.spec, self._host, self._on_log, self._on_broken, blank)
+        try:
+            return await Runner.start(self.spec, self._host, self._on_log, self._on_broken, blank)
+        except BaseException:
+            await asyncio.to_thread(blank.close)  # a no-op when Runner.start freed it already
+            raise
 
     def _add(self, runner: Runner) -> None:
         self._runners.append(runner)
@@ -72,15 +78,21 @@ class Pool:
             task.add_done_callback(self._starting.discard)
 
     async def _replace(self) -> None:
-        try:
-            runner = await self._new_runner()
-        except Exception:
-            log.exception("runner_restart_failed", connection=self.spec.name)
+        """Start a runner in place of a broken one, retrying (with back-off) until one starts."""
+        delay = 0.05
+        while not self._closed:
+            try:
+                runner = await self._new_runner()
+            except Exception:
+                log.exception("runner_restart_failed", connection=self.spec.name, retry_in=delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+                continue
+            if self._closed:
+                await runner.close()
+            else:
+                self._add(runner)
             return
-        if self._closed:
-            await runner.close()
-        else:
-            self._add(runner)
 
     @property
     def runners(self) -> int:
@@ -97,18 +109,33 @@ class Pool:
         return None if best is None else best.submit(kind, args)
 
     async def invoke(self, kind: ScriptKind, args: list[Any]) -> Outcome:
+        """Run one invocation; waits for a runner if none is ready, up to the timeout."""
+        deadline = asyncio.get_running_loop().time() + self.spec.limits.timeout_seconds
         while True:
             if self._closed:
                 raise EngineClosedError()
             future = self.submit(kind, args)
             if future is None:
                 self._ready.clear()
-                await self._ready.wait()
+                left = deadline - asyncio.get_running_loop().time()
+                try:
+                    await asyncio.wait_for(self._ready.wait(), max(left, 0))
+                except TimeoutError:
+                    return _unavailable(kind, self.spec)
                 continue
             try:
                 return await future
             except NotStarted:
                 continue  # its runner broke before running it: try the others
+
+    async def drain(self) -> None:
+        """Let the invocations in flight finish (up to the timeout), then close."""
+        deadline = asyncio.get_running_loop().time() + self.spec.limits.timeout_seconds
+        while any(r.load for r in self._runners):
+            if asyncio.get_running_loop().time() >= deadline:
+                break
+            await asyncio.sleep(0.01)
+        await self.close()
 
     async def close(self) -> None:
         self._closed = True
@@ -117,3 +144,18 @@ class Pool:
             await task
         runners, self._runners = self._runners, []
         await asyncio.gather(*(r.close() for r in runners))
+
+
+def _unavailable(kind: ScriptKind, spec: ConnectionSpec) -> Outcome:
+    return Outcome(
+        invocation_id=new_invocation_id(),
+        kind=kind,
+        status="error",
+        error=ScriptError(
+            name="RunnerUnavailable",
+            message=(
+                f"no script runner of connection {spec.name!r} was ready within "
+                f"{spec.limits.timeout_seconds:g} s; see the log for why runners fail to start"
+            ),
+        ),
+    )

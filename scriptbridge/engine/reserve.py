@@ -14,8 +14,9 @@ import contextlib
 
 import structlog
 
-from scriptbridge.engine._bridge import Isolate, exclusive
+from scriptbridge.engine._bridge import Isolate
 from scriptbridge.engine.runner import boot_blank
+from scriptbridge.errors import EngineClosedError
 
 log = structlog.get_logger("scriptbridge.engine")
 
@@ -44,12 +45,17 @@ class Reserve:
             log.exception("reserve_boot_failed")
             return
         if self._closed:
-            await _free(isolate)
+            await asyncio.to_thread(isolate.close)
         else:
             self._spares.append(isolate)
 
     async def take(self) -> Isolate:
-        """A blank isolate: a spare if one is ready, else one booted now. Refills behind."""
+        """A blank isolate: a spare if one is ready, else one booted now. Refills behind.
+
+        The isolate is the caller's from then on, to adopt or to close.
+        """
+        if self._closed:
+            raise EngineClosedError()
         if self._spares:
             isolate = self._spares.pop()
         else:
@@ -68,9 +74,4 @@ class Reserve:
                 await task
         spares, self._spares = self._spares, []
         for isolate in spares:
-            await _free(isolate)
-
-
-async def _free(isolate: Isolate) -> None:
-    async with exclusive():
-        await asyncio.to_thread(isolate.close)
+            await asyncio.to_thread(isolate.close)

@@ -14,7 +14,6 @@ the pool starts a fresh runner in its place.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import json
 import os
@@ -28,8 +27,8 @@ from typing import Any, Final, Literal
 
 from py_mini_racer import JSEvalException, JSOOMException, JSParseException
 
-from scriptbridge.engine._bridge import TIMERS_JS, Isolate, exclusive
-from scriptbridge.engine.host import HostRegistry
+from scriptbridge.engine._bridge import TIMERS_JS, Isolate, json_text
+from scriptbridge.engine.host import HostRegistry, describe_host_error
 from scriptbridge.engine.kinds import ARGUMENTS, ScriptKind
 from scriptbridge.engine.outcome import (
     InvocationId,
@@ -42,7 +41,7 @@ from scriptbridge.engine.outcome import (
 )
 from scriptbridge.engine.spec import ConnectionSpec, Script
 from scriptbridge.errors import RunnerStartError, ScriptParseError
-from scriptbridge.node import LAZY_GLOBALS, eager_source, lazy_source
+from scriptbridge.node import LAZY_GLOBALS, lazy_source
 
 LogSink = Callable[[LogEvent], None]
 RunnerState = Literal["ready", "broken", "closed"]
@@ -73,7 +72,7 @@ class NotStarted(Exception):  # noqa: N818 - a signal between runner and pool, n
 _BLANK_BOOT: Final = "\n".join(
     [
         "globalThis.__sb_boot = "
-        + json.dumps({"syncBufferBytes": SYNC_BUFFER_BYTES, "lazy": LAZY_GLOBALS})
+        + json_text({"syncBufferBytes": SYNC_BUFFER_BYTES, "lazy": LAZY_GLOBALS})
         + ";",
         # mini-racer's timers, kept out of the global scope for process.js
         "(function () {",
@@ -82,8 +81,8 @@ _BLANK_BOOT: Final = "\n".join(
         "  { value: { setTimeout, clearTimeout } });",
         "})();",
         _LIMITS_JS,
-        eager_source(),
         _RUNTIME_JS,
+        "__sb.hooks();",
         "//# sourceURL=node:internal/scriptbridge",
     ]
 )
@@ -121,10 +120,11 @@ class Runner:
         self._loop = asyncio.get_running_loop()
         self._isolate: Isolate | None = None
         self._key = secrets.token_hex(16)
-        self._key_json = _dump(self._key)
+        self._key_json = json_text(self._key)
         self._in_flight: dict[InvocationId, _Invocation] = {}
-        self._starts: list[list[Any]] = []
-        self._deliveries: list[list[Any]] = []
+        # What the next pump sends, each item already JSON text (see _kick).
+        self._starts: list[tuple[InvocationId, str]] = []
+        self._deliveries: list[str] = []
         self._cancels: list[str] = []
         self._probes: list[asyncio.Future[None]] = []
         self._calls: set[asyncio.Task[Any]] = set()
@@ -155,8 +155,7 @@ class Runner:
         try:
             await asyncio.to_thread(runner._adopt, isolate)
         except BaseException:
-            async with exclusive():
-                await asyncio.to_thread(isolate.close)
+            await asyncio.to_thread(isolate.close)
             raise
         runner._isolate = isolate
         runner._kick()
@@ -170,23 +169,30 @@ class Runner:
         """
         limits = self.spec.limits
         isolate.set_heap_limit(limits.memory_mb * 1024 * 1024)
+        isolate.set_sync_handler(self._sync_call)
         isolate.on_bell = self._ring
         adoption = [
             self._key,
             dict(self.spec.configuration),
             limits.buffer_mb * 1024 * 1024,
+            round(limits.timeout_seconds * 1000),
             [[m.name, m.source] for m in self._host.modules],
             [[s.kind, s.filename, _wrap(s)[0]] for s in self.spec.scripts.values()],
         ]
         try:
-            hooks = isolate.eval_blocking(f"__sb.adopt(...{_dump(adoption)})")
+            isolate.eval_blocking(f"__sb.adopt(...{json_text(adoption)})", limits.timeout_seconds)
+        except TimeoutError:
+            raise RunnerStartError(
+                self.spec.name,
+                f"its scripts did not finish loading within {limits.timeout_seconds:g} s "
+                "(code after a script's function runs when the script loads)",
+            ) from None
         except JSEvalException as exc:
             failed = _FAILED_SCRIPT.search(str(exc))
             if failed is None:
                 raise RunnerStartError(self.spec.name, str(exc).split("\n", 1)[0]) from None
             (script,) = (s for s in self.spec.scripts.values() if s.kind == failed.group(1))
             raise _locate_failure(isolate, script, failed.group(2)) from None
-        isolate.attach(hooks, self._sync_call)
 
     async def close(self, reason: str = "the engine is shutting down") -> None:
         """Stop the runner; invocations still in flight end with an error naming ``reason``.
@@ -199,18 +205,15 @@ class Runner:
 
     async def _close(self, reason: str) -> None:
         self.state = "closed"
-        current = self._closing
-        async with exclusive():
-            for task in (self._probe_task, *self._calls):
-                if task is not None and task is not current and not task.done():
-                    task.cancel()
-            for task in self._calls:
-                with contextlib.suppress(BaseException):
-                    await task
-            isolate, self._isolate = self._isolate, None
-            if isolate is not None:
-                await isolate.terminate(self.spec.limits.probe_seconds)
-                await asyncio.to_thread(isolate.close)
+        closing = self._closing
+        tasks = [t for t in (self._probe_task, *self._calls) if t is not None and t is not closing]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        isolate, self._isolate = self._isolate, None
+        if isolate is not None:
+            await isolate.terminate(self.spec.limits.probe_seconds)
+            await asyncio.to_thread(isolate.close)
         if self._deadline_timer is not None:
             self._deadline_timer.cancel()
         self._fail_all("RunnerRestarted", f"the script runner was stopped: {reason}")
@@ -231,7 +234,16 @@ class Runner:
 
     def submit(self, kind: ScriptKind, args: list[Any]) -> asyncio.Future[Outcome]:
         """Queue an invocation; the future resolves with its outcome, or raises NotStarted when
-        the runner breaks before the invocation reached V8 (it is then safe to run elsewhere)."""
+        the runner breaks before the invocation reached V8 (it is then safe to run elsewhere).
+
+        Raises TypeError at once when ``args`` are not JSON values.
+        """
+        try:
+            args_json = json_text(args)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(
+                f"the arguments of a {kind} invocation must be JSON values: {exc}"
+            ) from None
         now = self._loop.time()
         inv = _Invocation(
             id=new_invocation_id(),
@@ -243,7 +255,7 @@ class Runner:
         self._in_flight[inv.id] = inv
         if self._deadline_timer is None:
             self._deadline_timer = self._loop.call_at(inv.deadline, self._expire_due)
-        self._starts.append([inv.id, kind, args])
+        self._starts.append((inv.id, f'["{inv.id}","{kind}",{args_json}]'))
         self._kick()
         return inv.future
 
@@ -296,7 +308,7 @@ class Runner:
                 ),
             ),
         )
-        self._cancels.append(inv.id)
+        self._cancels.append(f'"{inv.id}"')
         self._kick()
         if self._probe_task is None and self.state == "ready":
             self._probe_task = self._loop.create_task(self._probe(inv))
@@ -317,12 +329,15 @@ class Runner:
             return
         if not (self._bell or self._starts or self._deliveries or self._cancels or self._probes):
             return
-        payload = [self._starts, self._deliveries, self._cancels]
+        code = (
+            f"__sb.pump({self._key_json},[[{','.join(text for _, text in self._starts)}],"
+            f"[{','.join(self._deliveries)}],[{','.join(self._cancels)}]])"
+        )
         self._starts, self._deliveries, self._cancels = [], [], []
         self._bell = False
-        self._pumping = True
         self._pending_probes, self._probes = self._probes, []
-        self._isolate.start_eval(f"__sb.pump({self._key_json},{_dump(payload)})", self._pumped)
+        self._pumping = True
+        self._isolate.start_eval(code, self._pumped)
 
     def _pumped(self, outbox: Any, error: JSEvalException | None) -> None:
         self._pumping = False
@@ -336,7 +351,8 @@ class Runner:
             )
             return
         if error is not None:
-            self._break("RunnerFailed", f"the script runner failed: {error}")
+            # V8's first line only: the rest quotes the pump's source, other users' arguments.
+            self._break("RunnerFailed", f"the script runner failed: {str(error).split(chr(10))[0]}")
             return
         self._dispatch(json.loads(outbox))
         probes, self._pending_probes = self._pending_probes, []
@@ -374,7 +390,7 @@ class Runner:
         level: Level = message["l"] if message["l"] in _LEVELS else "info"
         event = LogEvent(
             level=level,
-            message=message["m"],
+            message=str(message["m"]),
             connection=self.spec.name,
             kind=message["k"] if message["k"] in ARGUMENTS else None,
             invocation_id=message["i"],
@@ -388,26 +404,37 @@ class Runner:
 
     def _call(self, message: dict[str, Any]) -> None:
         call_id = message["c"]
-        function = self._host.async_function(message["n"])
-        if function is None:
-            self._deliver(call_id, _host_error(LookupError(f"no host function {message['n']}")))
+        name = message["n"]
+        function = self._host.async_function(name)
+        try:
+            if function is None:
+                raise LookupError(f"no host function {name}")
+            task: asyncio.Task[Any] = self._loop.create_task(function(message["a"]))
+        except Exception as exc:
+            self._deliver(call_id, describe_host_error(exc))
             return
-        task: asyncio.Task[Any] = self._loop.create_task(function(message["a"]))
         self._calls.add(task)
-        task.add_done_callback(lambda t: self._call_done(call_id, t))
+        task.add_done_callback(lambda t: self._call_done(call_id, name, t))
 
-    def _call_done(self, call_id: int, task: asyncio.Task[Any]) -> None:
+    def _call_done(self, call_id: int, name: str, task: asyncio.Task[Any]) -> None:
         self._calls.discard(task)
         if self.state != "ready" or task.cancelled():
             return
         error = task.exception()
         if error is not None:
-            self._deliver(call_id, _host_error(error))
+            self._deliver(call_id, describe_host_error(error))
         else:
-            self._deliver(call_id, None, task.result())
+            self._deliver(call_id, None, task.result(), name)
 
-    def _deliver(self, call_id: int, error: dict[str, Any] | None, value: Any = None) -> None:
-        self._deliveries.append([call_id, error, value])
+    def _deliver(
+        self, call_id: int, error: dict[str, Any] | None, value: Any = None, name: str = ""
+    ) -> None:
+        try:
+            entry = json_text([call_id, error, value])
+        except (TypeError, ValueError) as exc:
+            problem = {"name": "TypeError", "message": f"host function {name} returned {exc}"}
+            entry = json_text([call_id, problem, None])
+        self._deliveries.append(entry)
         self._kick()
 
     def _sync_call(self, name: str, args: list[Any]) -> Any:
@@ -444,8 +471,8 @@ class Runner:
             return
         self.state = "broken"
         # Invocations still queued here never reached V8: the pool sends them elsewhere.
-        for spec in self._starts:
-            inv = self._in_flight.pop(spec[0], None)
+        for queued_id, _ in self._starts:
+            inv = self._in_flight.pop(queued_id, None)
             if inv is not None and not inv.future.done():
                 inv.future.set_exception(NotStarted())
         self._starts = []
@@ -467,7 +494,7 @@ def boot_blank(loop: asyncio.AbstractEventLoop) -> Isolate:
     except Exception as exc:
         raise RunnerStartError(None, str(exc)) from exc
     try:
-        isolate.eval_blocking(_BLANK_BOOT)
+        isolate.attach(isolate.eval_blocking(_BLANK_BOOT))
     except BaseException:
         isolate.close()
         raise
@@ -488,7 +515,8 @@ def _wrap(script: Script) -> tuple[str, int]:
     prefix = f"function {factory}({_FACTORY_PARAMS}) {{ var anonymous = "
     suffix = (
         "\n;return anonymous; }\n"
-        f"__sb.define({_dump(script.kind)}, {_dump(script.filename)}, {len(prefix)}, {factory});\n"
+        f"__sb.define({json_text(script.kind)}, {json_text(script.filename)}, "
+        f"{len(prefix)}, {factory});\n"
         f"//# sourceURL={script.filename}"
     )
     return prefix + script.source + suffix, len(prefix)
@@ -520,14 +548,3 @@ def _parse_error(script: Script, text: str, prefix_length: int) -> ScriptParseEr
     if line > last_line:  # "Unexpected end of input" is reported on our suffix
         line, column = last_line, len(script.source.rsplit("\n", 1)[-1]) + 1
     return ScriptParseError(script.filename, match.group(2), line, column)
-
-
-def _host_error(error: BaseException) -> dict[str, Any]:
-    out: dict[str, Any] = {"name": type(error).__name__, "message": str(error)}
-    code = getattr(error, "code", None)
-    if isinstance(code, str | int):
-        out["code"] = code
-    return out
-
-
-_dump: Final = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-from scriptbridge.node.prelude import (
-    EAGER_FILES,
-    LAZY_GLOBALS,
-    eager_source,
-    lazy_source,
-    prelude_source,
-)
+from scriptbridge.node.prelude import LAZY_GLOBALS, lazy_source, prelude_source
 
-__all__ = ["EAGER_FILES", "LAZY_GLOBALS", "eager_source", "lazy_source", "prelude_source"]
+__all__ = ["LAZY_GLOBALS", "lazy_source", "prelude_source"]

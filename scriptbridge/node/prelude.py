@@ -34,10 +34,6 @@ def prelude_source() -> str:
     return "\n".join(_read(name) for name in PRELUDE_FILES)
 
 
-#: Evaluated when a runner starts: nothing. Every file loads the first time a script reads
-#: a global it defines (the engine's runtime installs accessors for LAZY_GLOBALS).
-EAGER_FILES: tuple[str, ...] = ()
-
 _INTERNALS = ("internals.js",)
 _CODEC = (*_INTERNALS, "codec.js")
 _TEXT = (*_CODEC, "text.js")
@@ -74,12 +70,6 @@ LAZY_GLOBALS: dict[str, tuple[str, ...]] = {
 }
 
 _LAZY_FILES = frozenset(f for files in LAZY_GLOBALS.values() for f in files)
-
-
-@functools.cache
-def eager_source() -> str:
-    """The files every runner evaluates at start-up, joined into one script."""
-    return "\n".join(_read(name) for name in EAGER_FILES)
 
 
 @functools.cache

@@ -1,6 +1,6 @@
 // scriptbridge engine: the JavaScript half of the bridge between Python and a runner.
 //
-// Python talks to a runner only through `__sb.pump(input)`: one eval that starts new
+// Python talks to a runner only through `__sb.pump(key, input)`: one eval that starts new
 // invocations, delivers finished host calls and cancels timed-out invocations, and returns
 // every message JavaScript queued meanwhile as one JSON array (the outbox). Messages queued
 // later, by timers and promise continuations, ring the doorbell: a notification that makes
@@ -9,27 +9,37 @@
 //   {"t":"log","i":ID|null,"k":KIND|null,"l":LEVEL,"m":TEXT}  a console line or engine warning
 //   {"t":"call","c":CALL,"i":ID|null,"n":NAME,"a":ARGS}  an asynchronous host call
 //
-// Evaluated once per runner after limits.js, with `__sb_boot` holding what every runner shares
-// (see runner.boot_blank). A connection then adopts the runner with `__sb.adopt(...)`, which
-// returns `hooks`, into which Python puts its two notifications.
+// Start-up has two steps (see runner.boot_blank and Runner._adopt). This file runs in the
+// first, with `__sb_boot` holding what every runner shares, and ends by handing Python the
+// `hooks` object (`__sb.hooks()`), into which Python puts its two notifications. A connection
+// then adopts the runner with `__sb.adopt(...)`: its key, configuration, limits, host modules
+// and scripts.
 (function () {
   "use strict";
   const boot = globalThis.__sb_boot;
-  // Python's notifications: hooks.sync answers a synchronous call in place, hooks.bell asks
-  // Python to pump. Set by Python right after start-up (see _bridge.Isolate.attach).
-  const hooks = { shared: null, sync: null, bell: null };
   delete globalThis.__sb_boot;
+  // Python's notifications: hooks.sync answers a synchronous call in place, hooks.bell asks
+  // Python to pump. Set by Python (_bridge.Isolate.attach) before any script runs.
+  const hooks = { shared: null, sync: null, bell: null };
 
-  // Captured now, so that a script overwriting JSON or Error cannot break the bridge.
+  // Captured now, so that a script overwriting these globals cannot break the bridge.
   const stringify = JSON.stringify;
   const parse = JSON.parse;
   const NativeError = Error;
   const hasOwn = Object.prototype.hasOwnProperty;
+  const slice = Array.prototype.slice;
+  const indirectEval = globalThis.eval;
   const G = globalThis;
 
+  // Per invocation: console lines kept, and characters kept of one line.
+  const MAX_LINES = 1000;
+  const MAX_LINE_CHARS = 8192;
+
   const outbox = [];
-  let booted = false;
+  let handedHooks = false;
+  let adopted = false;
   let runnerKey = null; // set by adopt
+  let timeoutMs = 0; // set by adopt
   let inEntry = false;
   let bellRung = false;
   let current = null; // the invocation whose code runs synchronously right now
@@ -41,11 +51,11 @@
   let formatter = null;
   function format(args) {
     if (formatter === null) formatter = G.__sb_format;
-    return formatter(args);
+    return String(formatter(args));
   }
 
   function post(text) {
-    outbox.push(text);
+    outbox[outbox.length] = text;
     if (!inEntry && !bellRung) {
       bellRung = true;
       hooks.bell();
@@ -56,8 +66,18 @@
     post(stringify({ t: "log", i: inv ? inv.id : null, k: inv ? inv.kind : null, l: level, m: message }));
   }
 
+  function safeText(value) {
+    try {
+      return typeof value === "string" ? value : format([value]);
+    } catch (_) {
+      return "[a value that cannot be shown]";
+    }
+  }
+
+  // An error as Python reads it. Never throws, whatever the script threw or called back with.
   function describeError(err) {
-    if (err !== null && typeof err === "object") {
+    try {
+      if (err === null || typeof err !== "object") return { name: "Error", message: safeText(err) };
       const out = {
         name: typeof err.name === "string" && err.name ? err.name : "Error",
         message: typeof err.message === "string" ? err.message : safeText(err),
@@ -82,13 +102,22 @@
         }
       }
       return out;
+    } catch (_) {
+      return { name: "Error", message: "the script failed with an error that cannot be read" };
     }
-    return { name: "Error", message: safeText(err) };
+  }
+
+  // An Error for a description Python sent ({name, message, code}).
+  function toError(description) {
+    const err = new NativeError(String(description.message));
+    if (description.name) err.name = String(description.name);
+    if (description.code !== undefined && description.code !== null) err.code = description.code;
+    return err;
   }
 
   // The script's frames only: the engine's own (its files are node:internal/scriptbridge,
   // the pump eval is <anonymous>) mean nothing to the script's author. On a script's first
-  // line, columns are shifted by the factory that wraps it (see runner._compile).
+  // line, columns are shifted by the factory that wraps it (see runner._wrap).
   const firstLineOffsets = new Map(); // script filename -> columns to take off on line 1
   function scriptFrames(stack) {
     return stack
@@ -103,22 +132,12 @@
       .join("\n");
   }
 
-  function safeText(value) {
-    try {
-      return typeof value === "string" ? value : format([value]);
-    } catch (_) {
-      return Object.prototype.toString.call(value);
-    }
-  }
-
   function finish(inv, err, result) {
     if (inv.done) {
       const what = inv.cancelled ? "after the invocation timed out" : "more than once";
       engineLog(inv, "warn", `callback was called ${what}; this call is ignored`);
       return;
     }
-    inv.done = true;
-    invocations.delete(inv.id);
     let text;
     if (err) {
       text = stringify({ t: "done", i: inv.id, e: describeError(err) });
@@ -128,15 +147,17 @@
       try {
         text = stringify({ t: "done", i: inv.id, r: result });
       } catch (e) {
-        text = stringify({
-          t: "done",
-          i: inv.id,
-          e: {
-            name: "TypeError",
-            message: `the result passed to callback cannot be converted to JSON: ${e.message}`,
-          },
-        });
+        const message = `the result passed to callback cannot be converted to JSON: ${safeText(e && e.message)}`;
+        text = stringify({ t: "done", i: inv.id, e: { name: "TypeError", message } });
       }
+    }
+    inv.done = true;
+    invocations.delete(inv.id);
+    reportDropped(inv);
+    if (inv.timers.length) {
+      // Timers may outlive the callback (Auth0's do too), but not the invocation's deadline.
+      const left = Math.max(1, inv.started + timeoutMs - Date.now());
+      G.setTimeout(() => clearTimers(inv), left);
     }
     post(text);
   }
@@ -173,16 +194,32 @@
     };
   }
 
+  function reportDropped(inv) {
+    if (inv.dropped > 0) {
+      engineLog(inv, "warn", `${inv.dropped} console lines past the first ${MAX_LINES} were dropped`);
+      inv.dropped = 0;
+    }
+  }
+
   // Per-invocation console and timers: the script's function is instantiated per invocation
   // with these as lexical bindings, so output is attributed even after an `await`.
   function makeConsole(inv) {
     const emit = (level) =>
       function () {
+        if (inv.lines >= MAX_LINES) {
+          inv.dropped++;
+          return;
+        }
+        inv.lines++;
         let message;
         try {
-          message = format(Array.prototype.slice.call(arguments));
+          message = format(slice.call(arguments));
         } catch (e) {
-          message = `[console.${level} could not format its arguments: ${e && e.message}]`;
+          message = `[console.${level} could not format its arguments: ${safeText(e && e.message)}]`;
+        }
+        if (message.length > MAX_LINE_CHARS) {
+          const cut = message.length - MAX_LINE_CHARS;
+          message = `${message.slice(0, MAX_LINE_CHARS)}... [${cut} more characters]`;
         }
         post(stringify({ t: "log", i: inv.id, k: inv.kind, l: level, m: message }));
       };
@@ -234,11 +271,13 @@
     inv.timers.length = 0;
   }
 
+  function newInvocation(id, kind) {
+    return { id, kind, done: false, cancelled: false, timers: [], started: Date.now(), lines: 0, dropped: 0 };
+  }
+
   function start(spec) {
-    const id = spec[0];
-    const kind = spec[1];
-    const args = spec[2];
-    const inv = { id, kind, done: false, cancelled: false, timers: [] };
+    const [id, kind, args] = spec;
+    const inv = newInvocation(id, kind);
     invocations.set(id, inv);
     const callback = function (err, result) {
       finish(inv, err, result);
@@ -246,9 +285,6 @@
     const [setTimeout, setInterval, setImmediate] = makeTimers(inv);
     within(inv, () => {
       const fn = factories[kind](makeConsole(inv), setTimeout, setInterval, setImmediate, G.require);
-      if (typeof fn !== "function") {
-        throw new TypeError(`the ${kind} script does not evaluate to a function (got ${typeof fn})`);
-      }
       args.push(callback);
       const returned = fn.apply(undefined, args);
       if (returned !== null && typeof returned === "object" && typeof returned.then === "function") {
@@ -262,13 +298,7 @@
     const pending = pendingCalls.get(entry[0]);
     if (pending === undefined) return;
     pendingCalls.delete(entry[0]);
-    const error = entry[1];
-    let err = null;
-    if (error) {
-      err = new NativeError(error.message);
-      if (error.name) err.name = error.name;
-      if (error.code !== undefined) err.code = error.code;
-    }
+    const err = entry[1] ? toError(entry[1]) : null;
     within(pending.inv, () => pending.done(err, entry[2]));
   }
 
@@ -279,12 +309,54 @@
     inv.cancelled = true;
     invocations.delete(id);
     clearTimers(inv);
+    reportDropped(inv);
   }
 
-  const bridge = {
-    // The only entry point Python calls after boot. input = [starts, deliveries, cancels].
-    // The key is the runner's secret: scripts share this realm and can see this object, but
-    // cannot learn the key, so they cannot cancel or forge other invocations' traffic.
+  // Each item on its own: one that fails (a bug of ours) cannot hold up the others.
+  function each(items, handle) {
+    for (const item of items) {
+      try {
+        handle(item);
+      } catch (err) {
+        engineLog(null, "error", `scriptbridge could not process a pump item: ${safeText(err)}`);
+      }
+    }
+  }
+
+  // The compiled scripts, wrapped as factories so that console and timers are per-invocation
+  // bindings; the script text is an expression that evaluates to its function (the name is
+  // ignored: Auth0 binds scripts by position). Called by each script's own eval (runner._wrap).
+  function define(kind, filename, firstLineOffset, factory) {
+    if (adopted) throw new TypeError("scripts are defined at start-up only");
+    firstLineOffsets.set(filename, firstLineOffset);
+    // Anything a script does at top level (after its function) runs here, once per runner.
+    const loading = newInvocation(null, kind);
+    const noop = () => undefined;
+    const probe = factory(makeConsole(loading), noop, noop, noop, G.require);
+    if (typeof probe !== "function") {
+      const got = probe === null ? "null" : typeof probe;
+      throw new TypeError(`the ${kind} script must be a function, but its text evaluates to ${got}`);
+    }
+    factories[kind] = factory;
+  }
+
+  // A bridged module's facade, a CommonJS-style function(module, exports, require, host)
+  // evaluated on first require(); its host object reaches only its own module's functions.
+  function defineModule(name, factory) {
+    const prefix = name + ".";
+    const scoped = Object.freeze({
+      call: (fn, args, done) => host.call(prefix + fn, args, done),
+      promise: (fn, args) => host.promise(prefix + fn, args),
+      callSync: (fn, args) => exchange(prefix + fn, args),
+    });
+    moduleFactories[name] = (module, exports, require) => factory(module, exports, require, scoped);
+  }
+
+  const bridge = Object.freeze({
+    // The only entry point Python calls after start-up. input = [starts, deliveries, cancels].
+    // The key is the runner's secret, so a script calling this gets nowhere. (Scripts share
+    // this realm and could still subvert built-ins the bridge uses; every invocation on a
+    // runner belongs to the same connection, whose scripts are one team's code.)
     pump(key, input) {
       if (runnerKey === null || key !== runnerKey) {
         throw new TypeError("__sb.pump is scriptbridge's own");
@@ -292,9 +364,9 @@
       inEntry = true;
       bellRung = false;
       try {
-        for (const id of input[2]) cancel(id);
-        for (const entry of input[1]) deliver(entry);
-        for (const spec of input[0]) start(spec);
+        each(input[2], cancel);
+        each(input[1], deliver);
+        each(input[0], start);
       } finally {
         inEntry = false;
       }
@@ -303,40 +375,20 @@
       return out;
     },
 
-    // Boot: compile one script. Wrapped as a factory so that console and timers are
-    // per-invocation bindings; the script text is an expression that evaluates to its
-    // function (the name is ignored: Auth0 binds scripts by position).
-    define(kind, filename, firstLineOffset, factory) {
-      if (booted) throw new TypeError("scripts are defined at start-up only");
-      firstLineOffsets.set(filename, firstLineOffset);
-      const noop = () => undefined;
-      const probe = factory({ log: noop }, noop, noop, noop, require);
-      if (typeof probe !== "function") {
-        const got = probe === null ? "null" : typeof probe;
-        throw new TypeError(`the ${kind} script must be a function, but its text evaluates to ${got}`);
-      }
-      factories[kind] = factory;
+    // Start-up, end of the first step: the hooks object, once.
+    hooks() {
+      if (handedHooks) throw new TypeError("already handed over");
+      handedHooks = true;
+      hooks.shared = shared;
+      return hooks;
     },
 
-    // Boot: register a bridged module's facade, a CommonJS-style
-    // function(module, exports, require, host) evaluated on first require().
-    defineModule(name, factory) {
-      if (booted) throw new TypeError("modules are defined at start-up only");
-      const prefix = name + ".";
-      const scoped = Object.freeze({
-        call: (fn, args, done) => host.call(prefix + fn, args, done),
-        promise: (fn, args) => host.promise(prefix + fn, args),
-        callSync: (fn, args) => host.callSync(prefix + fn, args),
-      });
-      moduleFactories[name] = (module, exports, require) => factory(module, exports, require, scoped);
-    },
-
-    // Start-up, second step: the connection adopts this runner. `key` guards pump from now on;
-    // `modules` are [name, facade source] pairs; `scripts` are [kind, filename, wrapped
-    // source] (see runner._wrap). Returns the hooks object holding the shared buffer.
-    adopt(key, configuration, bufferBytes, modules, scripts) {
-      if (booted) throw new TypeError("already started");
+    // Start-up, second step: the connection adopts this runner. `modules` are [name, facade
+    // source] pairs; `scripts` are [kind, filename, wrapped source] (see runner._wrap).
+    adopt(key, configuration, bufferBytes, timeout, modules, scripts) {
+      if (adopted || !handedHooks) throw new TypeError("not a blank runner");
       runnerKey = key;
+      timeoutMs = timeout;
       boot.setBufferCap(bufferBytes);
       const frozen = Object.freeze(Object.assign(Object.create(null), configuration));
       Object.defineProperty(G, "configuration", { value: frozen, enumerable: false });
@@ -345,26 +397,26 @@
           `(function (module, exports, require, host) {\n${source}\n})\n` +
             `//# sourceURL=node:internal/scriptbridge/modules/${name}`,
         );
-        bridge.defineModule(name, factory);
+        defineModule(name, factory);
       }
       for (const [kind, , wrapped] of scripts) {
         try {
           indirectEval(wrapped);
         } catch (err) {
-          throw new NativeError(`scriptbridge: the ${kind} script failed to load: ${err}`);
+          throw new NativeError(`scriptbridge: the ${kind} script failed to load: ${safeText(err)}`);
         }
       }
-      booted = true;
-      hooks.shared = shared;
-      return hooks;
+      adopted = true;
     },
-  };
+
+    define,
+  });
 
   // Synchronous exchange with Python through the shared buffer: bytes 0-3 hold the answer's
-  // length and 4-7 the request's (native byte order), in UTF-16 code units from byte 8 on. Python writes the
-  // answer's length last, so 0xFFFFFFFF left there means nobody answered.
+  // length and 4-7 the request's (native byte order), in UTF-16 code units from byte 8 on.
+  // Python writes the answer's length last, so 0xFFFFFFFF left there means nobody answered.
   const shared = new boot.UncountedSharedArrayBuffer(boot.syncBufferBytes);
-  const lengths = new Uint32Array(shared, 0, 2); // native byte order, as Python reads them
+  const lengths = new Uint32Array(shared, 0, 2);
   const units = new Uint16Array(shared, 8);
   function exchange(name, args) {
     const request = stringify([name, args]);
@@ -384,22 +436,21 @@
       text += String.fromCharCode.apply(null, units.subarray(i, Math.min(length, i + 8192)));
     }
     const answer = parse(text);
-    if (answer.e) {
-      const err = new NativeError(answer.e.message);
-      err.name = answer.e.name || "Error";
-      if (answer.e.code !== undefined) err.code = answer.e.code;
-      throw err;
-    }
+    if (answer.e) throw toError(answer.e);
     return answer.v;
   }
 
-  // The host-call interface used by bridged module facades (never by scripts directly).
+  // The host-call interface behind module facades (never given to scripts directly).
   const host = {
-    // Asynchronous: done(err, value) runs later, in a pump, attributed to the caller.
+    // Asynchronous: done(err, value) runs later, in a pump, attributed to the caller. After an
+    // `await` the caller is unknown to JavaScript; when only one invocation is in flight on
+    // this runner it can only be that one.
     call(name, args, done) {
       const id = nextCall++;
-      pendingCalls.set(id, { inv: current, done });
-      post(stringify({ t: "call", c: id, i: current ? current.id : null, n: name, a: args }));
+      let inv = current;
+      if (inv === null && invocations.size === 1) inv = invocations.values().next().value;
+      pendingCalls.set(id, { inv, done });
+      post(stringify({ t: "call", c: id, i: inv ? inv.id : null, n: name, a: args }));
       return id;
     },
     promise(name, args) {
@@ -407,36 +458,39 @@
         host.call(name, args, (err, value) => (err ? reject(err) : resolve(value)));
       });
     },
-    // Synchronous: blocks this runner until Python answers.
-    callSync: exchange,
   };
 
-  // Node globals beyond the eager prelude load on first use (boot.lazy: global -> files).
-  const indirectEval = G.eval;
+  // Node's globals load on first use (boot.lazy: global -> prelude files, in order). Until then
+  // each is an accessor; the file's own definition replaces it. A file that fails to load is
+  // tried again on the next use.
   const loadedFiles = new Set();
   function loadFiles(files) {
     for (const file of files) {
       if (loadedFiles.has(file)) continue;
-      loadedFiles.add(file);
       const source = exchange("prelude.source", [file]);
       indirectEval(`${source}\n//# sourceURL=node:internal/scriptbridge/${file}`);
+      loadedFiles.add(file);
     }
   }
   for (const name of Object.keys(boot.lazy)) {
     if (hasOwn.call(G, name)) continue;
     const files = boot.lazy[name];
-    const settle = (value) =>
-      Object.defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
-    Object.defineProperty(G, name, {
+    const accessor = {
       configurable: true,
       enumerable: false,
       get() {
-        delete G[name];
         loadFiles(files);
+        const now = Object.getOwnPropertyDescriptor(G, name);
+        if (now && now.get === accessor.get) {
+          throw new NativeError(`scriptbridge: loading ${files.join(", ")} did not define ${name}`);
+        }
         return G[name];
       },
-      set: settle,
-    });
+      set(value) {
+        Object.defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
+      },
+    };
+    Object.defineProperty(G, name, accessor);
   }
 
   const moduleFactories = Object.create(null);
@@ -464,7 +518,7 @@
     const module = { exports: {}, id: name, loaded: false };
     moduleCache[name] = module;
     try {
-      factory(module, module.exports, require, host);
+      factory(module, module.exports, require);
     } catch (err) {
       delete moduleCache[name];
       throw err;
