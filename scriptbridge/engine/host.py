@@ -32,6 +32,9 @@ class HostModule:
     source: str
     functions: Mapping[str, AsyncHostFunction] = field(default_factory=dict)
     sync_functions: Mapping[str, SyncHostFunction] = field(default_factory=dict)
+    #: The version of the npm package whose API the facade follows ("5.1.1"); a script that
+    #: pins another major version (``require('bcrypt@3.0.8')``) gets a warning once.
+    version: str = ""
 
 
 class HostRegistry:

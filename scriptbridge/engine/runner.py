@@ -42,6 +42,7 @@ from scriptbridge.engine.outcome import (
 from scriptbridge.engine.spec import ConnectionSpec, Script
 from scriptbridge.errors import RunnerStartError, ScriptParseError
 from scriptbridge.node import LAZY_GLOBALS, lazy_source
+from scriptbridge.node.resolver import Resolver
 
 LogSink = Callable[[LogEvent], None]
 RunnerState = Literal["ready", "broken", "closed"]
@@ -120,6 +121,7 @@ class Runner:
         self._loop = asyncio.get_running_loop()
         self._isolate: Isolate | None = None
         self._key = secrets.token_hex(16)
+        self._resolver = Resolver(spec.node_modules)
         self._key_json = json_text(self._key)
         self._in_flight: dict[InvocationId, _Invocation] = {}
         # What the next pump sends, each item already JSON text (see _kick).
@@ -176,7 +178,8 @@ class Runner:
             dict(self.spec.configuration),
             limits.buffer_mb * 1024 * 1024,
             round(limits.timeout_seconds * 1000),
-            [[m.name, m.source] for m in self._host.modules],
+            [[m.name, m.version, m.source] for m in self._host.modules],
+            self.spec.module_globals(),
             [[s.kind, s.filename, _wrap(s)[0]] for s in self.spec.scripts.values()],
         ]
         try:
@@ -442,6 +445,9 @@ class Runner:
         # and the prelude files the runtime loads on demand.
         if name == "prelude.source":
             return lazy_source(str(args[0]))
+        if name == "modules.resolve":
+            found = self._resolver.resolve(str(args[0]), args[1] if args[1] else None)
+            return None if found is None else [found.id, found.source, found.is_json]
         function = self._host.sync_function(name)
         if function is None:
             raise LookupError(f"no synchronous host function {name}")

@@ -10,6 +10,24 @@ from pathlib import Path
 from scriptbridge.engine.kinds import ScriptKind
 from scriptbridge.errors import ScriptFileError
 
+#: Globals every connection has: 22 surveyed scripts use `request` without require().
+ALWAYS_GLOBALS: dict[str, tuple[str, str | None]] = {"request": ("request", None)}
+
+#: With node12_globals, the "magic" globals of Auth0's Node 12 runtime, defined on first use
+#: from their modules: `postgres(conString, cb)` is `pg.connect`; `mysql({...})` is the
+#: module itself (callable); `_` is lodash from the connection's node_modules.
+NODE12_GLOBALS: dict[str, tuple[str, str | None]] = {
+    **ALWAYS_GLOBALS,
+    "bcrypt": ("bcrypt", None),
+    "crypto": ("crypto", None),
+    "mysql": ("mysql", None),
+    "pg": ("pg", None),
+    "postgres": ("pg", "connect"),
+    "_": ("lodash", None),
+    "uuid": ("uuid", None),
+    "querystring": ("querystring", None),
+}
+
 #: Auth0 allows 100 KB per script; we refuse what is clearly not a script.
 MAX_SCRIPT_BYTES = 1024 * 1024
 
@@ -49,6 +67,15 @@ class ConnectionSpec:
     limits: Limits = field(default_factory=Limits)
     #: V8 runners (isolates, one thread each) for this connection; 0 means one per CPU core.
     runners: int = 0
+    #: A directory of npm packages the scripts may require (pure JavaScript only).
+    node_modules: Path | None = None
+    #: Predefine the module globals of Auth0's Node 12 runtime (see MODULE_GLOBALS).
+    node12_globals: bool = False
+
+    def module_globals(self) -> list[tuple[str, str, str | None]]:
+        """Globals that stand for modules: (global, module, method to call or None)."""
+        chosen = NODE12_GLOBALS if self.node12_globals else ALWAYS_GLOBALS
+        return [(name, *target) for name, target in chosen.items()]
 
     def runner_count(self) -> int:
         return self.runners if self.runners > 0 else max(1, os.cpu_count() or 1)

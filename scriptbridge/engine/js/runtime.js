@@ -383,21 +383,43 @@
       return hooks;
     },
 
-    // Start-up, second step: the connection adopts this runner. `modules` are [name, facade
-    // source] pairs; `scripts` are [kind, filename, wrapped source] (see runner._wrap).
-    adopt(key, configuration, bufferBytes, timeout, modules, scripts) {
+    // Start-up, second step: the connection adopts this runner. `modules` are [name, version,
+    // facade source]; `globals` are [global name, module spec, method to call or null];
+    // `scripts` are [kind, filename, wrapped source] (see runner._wrap).
+    adopt(key, configuration, bufferBytes, timeout, modules, globals, scripts) {
       if (adopted || !handedHooks) throw new TypeError("not a blank runner");
       runnerKey = key;
       timeoutMs = timeout;
       boot.setBufferCap(bufferBytes);
       const frozen = Object.freeze(Object.assign(Object.create(null), configuration));
       Object.defineProperty(G, "configuration", { value: frozen, enumerable: false });
-      for (const [name, source] of modules) {
+      for (const [name, version, source] of modules) {
         const factory = indirectEval(
           `(function (module, exports, require, host) {\n${source}\n})\n` +
             `//# sourceURL=node:internal/scriptbridge/modules/${name}`,
         );
         defineModule(name, factory);
+        moduleVersions[name] = version;
+      }
+      // Globals that stand for modules (`request`, and with node12_globals Auth0's old magic
+      // globals): each requires its module on first use.
+      for (const [name, spec, call] of globals) {
+        if (hasOwn.call(G, name)) continue;
+        // Only for modules this connection has: a bridged one, or a package in node_modules.
+        if (!(spec in moduleFactories) && exchange("modules.resolve", [spec, null]) === null) continue;
+        Object.defineProperty(G, name, {
+          configurable: true,
+          enumerable: false,
+          get() {
+            let value = require(spec);
+            if (call) value = value[call].bind(value);
+            Object.defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
+            return value;
+          },
+          set(value) {
+            Object.defineProperty(G, name, { value, writable: true, configurable: true, enumerable: false });
+          },
+        });
       }
       for (const [kind, , wrapped] of scripts) {
         try {
@@ -493,32 +515,35 @@
     Object.defineProperty(G, name, accessor);
   }
 
-  const moduleFactories = Object.create(null);
-  const moduleCache = Object.create(null);
-  function require(spec) {
-    if (typeof spec !== "string") {
-      const err = new TypeError(`The "id" argument must be of type string. Received ${safeText(spec)}`);
-      err.code = "ERR_INVALID_ARG_TYPE";
-      throw err;
-    }
-    const name = spec.startsWith("node:") ? spec.slice(5) : spec;
-    if (name in moduleCache) return moduleCache[name].exports;
-    const factory = moduleFactories[name];
-    if (factory === undefined) {
-      const provided = Object.keys(moduleFactories).sort();
-      const err = new NativeError(
-        `Cannot find module '${spec}'\n` +
-          (provided.length
-            ? `scriptbridge provides: ${provided.join(", ")}`
-            : "scriptbridge provides no modules to this connection"),
-      );
-      err.code = "MODULE_NOT_FOUND";
-      throw err;
-    }
+  // require(): bridged modules first (registered at adopt), then pure-JavaScript packages
+  // from the connection's node_modules directory, resolved and read by Python
+  // (node/resolver.py) through the synchronous channel. `name@1.2.3` (Auth0's pinned form)
+  // is accepted; the pin is ignored, with a warning once when it differs from the version of
+  // the API the bridge follows.
+  const moduleFactories = Object.create(null); // bridged module name -> factory
+  const moduleVersions = Object.create(null); // bridged module name -> API version it follows
+  const moduleCache = Object.create(null); // bridged name or file id -> module record
+  const warnedPins = new Set();
+  const PINNED = /^((?:@[^/@]+\/)?[^/@]+)@([^/]+)$/;
+
+  function notFound(spec) {
+    const provided = Object.keys(moduleFactories).sort();
+    const err = new NativeError(
+      `Cannot find module '${spec}'\n` +
+        (provided.length
+          ? `scriptbridge provides: ${provided.join(", ")}; other packages load from the ` +
+            "connection's node_modules directory (setting node_modules)"
+          : "scriptbridge provides no modules to this connection"),
+    );
+    err.code = "MODULE_NOT_FOUND";
+    return err;
+  }
+
+  function loadBridged(name) {
     const module = { exports: {}, id: name, loaded: false };
     moduleCache[name] = module;
     try {
-      factory(module, module.exports, require);
+      moduleFactories[name](module, module.exports, require);
     } catch (err) {
       delete moduleCache[name];
       throw err;
@@ -526,6 +551,60 @@
     module.loaded = true;
     return module.exports;
   }
+
+  function loadFile(found) {
+    const [id, source, isJson] = found;
+    const cached = moduleCache["file:" + id];
+    if (cached !== undefined) return cached.exports; // includes a cycle's partial exports
+    const module = { exports: {}, id, filename: id, loaded: false, children: [] };
+    moduleCache["file:" + id] = module;
+    try {
+      if (isJson) {
+        module.exports = parse(source);
+      } else {
+        const wrapper = indirectEval(
+          `(function (exports, require, module, __filename, __dirname) {${source}\n})\n` +
+            `//# sourceURL=node_modules/${id}`,
+        );
+        const dirname = id.includes("/") ? id.slice(0, id.lastIndexOf("/")) : "";
+        wrapper.call(module.exports, module.exports, requireFrom(id), module, id, dirname);
+      }
+    } catch (err) {
+      delete moduleCache["file:" + id];
+      throw err;
+    }
+    module.loaded = true;
+    return module.exports;
+  }
+
+  function requireFrom(parent) {
+    const local = function require(spec) {
+      if (typeof spec !== "string") {
+        const err = new TypeError(`The "id" argument must be of type string. Received ${safeText(spec)}`);
+        err.code = "ERR_INVALID_ARG_TYPE";
+        throw err;
+      }
+      let name = spec.startsWith("node:") ? spec.slice(5) : spec;
+      const pinned = PINNED.exec(name);
+      if (pinned !== null && pinned[1] in moduleFactories) {
+        name = pinned[1];
+        const follows = moduleVersions[name];
+        if (follows && pinned[2].split(".")[0] !== follows.split(".")[0] && !warnedPins.has(spec)) {
+          warnedPins.add(spec);
+          engineLog(current, "warn", `require('${spec}'): scriptbridge provides ${name} with the API of version ${follows}, not ${pinned[2]}`);
+        }
+      }
+      if (name in moduleFactories) {
+        return name in moduleCache ? moduleCache[name].exports : loadBridged(name);
+      }
+      const wanted = pinned !== null ? pinned[1] : spec;
+      const found = exchange("modules.resolve", [wanted, parent]);
+      if (found === null) throw notFound(spec);
+      return loadFile(found);
+    };
+    return local;
+  }
+  const require = requireFrom(null);
   Object.defineProperty(G, "require", { value: require, writable: true, configurable: true });
 
   Object.defineProperty(G, "__sb", { value: bridge });
