@@ -205,8 +205,17 @@ def _add_invocation_arguments(parser: argparse.ArgumentParser) -> None:
         type=_existing_directory,
         metavar="DIR",
         help=(
-            "a node_modules directory for the script's require(); checked to exist now, its "
-            "pure-JavaScript packages become requirable once require() resolution lands"
+            "a node_modules directory (npm install ... next to your scripts): require() loads "
+            "its pure-JavaScript packages after scriptbridge's own modules"
+        ),
+    )
+    parser.add_argument(
+        "--node12-globals",
+        action="store_true",
+        help=(
+            "predefine the module globals of Auth0's Node 12 runtime (bcrypt, crypto, mysql, "
+            "pg, postgres, request, _, uuid, querystring), for scripts that use them "
+            "without require()"
         ),
     )
     parser.add_argument(
@@ -291,8 +300,6 @@ class _Invocation:
     kind: ScriptKind
     args: tuple[Any, ...]
     context: dict[str, Any] | None
-    #: Kept for require() resolution of packages, which the engine does not do yet.
-    node_modules: Path | None
 
 
 def _invocation(args: argparse.Namespace, *, runners: int) -> _Invocation:
@@ -321,8 +328,10 @@ def _invocation(args: argparse.Namespace, *, runners: int) -> _Invocation:
         context_argument=args.context is not None,
         limits=Limits(timeout_seconds=args.timeout),
         runners=runners,
+        node_modules=args.node_modules,
+        node12_globals=args.node12_globals,
     )
-    return _Invocation(spec, kind, values, args.context, args.node_modules)
+    return _Invocation(spec, kind, values, args.context)
 
 
 def _script_argument(name: str, text: str) -> Any:

@@ -419,6 +419,40 @@ def test_try_usage_problem_exits_2_with_one_line_naming_it(
     assert_usage_error(scriptbridge("try", LOGIN_DEMO, *args), *fragments)
 
 
+def test_try_requires_packages_from_the_node_modules_directory(script: Any) -> None:
+    path = script(
+        "function login(email, password, callback) {\n"
+        "  callback(null, {user_id: '1', hi: require('greeting').greet(email)});\n"
+        "}\n"
+    )
+    node_modules = Path(__file__).parents[1] / "fixtures" / "node_modules"
+
+    run = scriptbridge(
+        "try", path, "--kind", "login", "--node-modules", node_modules, "--", "Jo", "p"
+    )
+
+    assert run.code == 0, run.stderr
+    assert run.json()["result"] == {"user_id": "1", "hi": "Hello, Jo"}
+
+
+def test_try_node12_globals_flag_defines_lodash_as_underscore(script: Any, tmp_path: Path) -> None:
+    lodash = tmp_path / "node_modules" / "lodash"
+    lodash.mkdir(parents=True)
+    (lodash / "index.js").write_text("exports.pick = (o, k) => ({[k]: o[k]});")
+    path = script(
+        "function login(email, password, callback) {\n"
+        "  callback(null, _.pick({user_id: '1', x: 2}, 'user_id'));\n"
+        "}\n"
+    )
+    base = ["try", path, "--kind", "login", "--node-modules", tmp_path / "node_modules"]
+
+    with_flag = scriptbridge(*base, "--node12-globals", "--", "a", "b")
+    without = scriptbridge(*base, "--", "a", "b")
+
+    assert with_flag.json()["result"] == {"user_id": "1"}
+    assert without.json()["error"]["message"] == "_ is not defined"
+
+
 def test_try_node_modules_directory_that_exists_is_accepted(tmp_path: Path) -> None:
     run = scriptbridge(
         "try", LOGIN_DEMO, "--kind", "login", "--node-modules", tmp_path,
@@ -530,7 +564,14 @@ def test_bench_usage_problem_exits_2_with_one_line_naming_it(
 
 # -- help ------------------------------------------------------------------------------------
 
-SHARED_OPTIONS = ["--kind", "--configuration", "--context", "--timeout", "--node-modules"]
+SHARED_OPTIONS = [
+    "--kind",
+    "--configuration",
+    "--context",
+    "--timeout",
+    "--node-modules",
+    "--node12-globals",
+]
 
 
 @pytest.mark.parametrize(
