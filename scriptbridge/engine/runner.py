@@ -20,7 +20,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Final, Literal
@@ -129,7 +129,8 @@ class Runner:
         self._deliveries: list[str] = []
         self._cancels: list[str] = []
         self._probes: list[asyncio.Future[None]] = []
-        self._calls: set[asyncio.Task[Any]] = set()
+        # Host calls in flight, by the invocation they serve (None: not known).
+        self._calls: dict[asyncio.Task[Any], InvocationId | None] = {}
         self._bell = False
         self._pumping = False
         self._pending_probes: list[asyncio.Future[None]] = []
@@ -312,6 +313,7 @@ class Runner:
             ),
         )
         self._cancels.append(f'"{inv.id}"')
+        self._cancel_calls(inv.id)
         self._kick()
         if self._probe_task is None and self.state == "ready":
             self._probe_task = self._loop.create_task(self._probe(inv))
@@ -408,26 +410,42 @@ class Runner:
     def _call(self, message: dict[str, Any]) -> None:
         call_id = message["c"]
         name = message["n"]
+        inv = self._in_flight.get(message["i"]) if message["i"] is not None else None
         function = self._host.async_function(name)
         try:
             if function is None:
                 raise LookupError(f"no host function {name}")
-            task: asyncio.Task[Any] = self._loop.create_task(function(message["a"]))
+            coroutine = function(message["a"])
         except Exception as exc:
             self._deliver(call_id, describe_host_error(exc))
             return
-        self._calls.add(task)
+        # A host call ends with its invocation's deadline at the latest.
+        deadline = inv.deadline if inv is not None else None
+        task = self._loop.create_task(_before(deadline, coroutine))
+        self._calls[task] = inv.id if inv is not None else None
         task.add_done_callback(lambda t: self._call_done(call_id, name, t))
 
     def _call_done(self, call_id: int, name: str, task: asyncio.Task[Any]) -> None:
-        self._calls.discard(task)
+        self._calls.pop(task, None)
         if self.state != "ready" or task.cancelled():
             return
         error = task.exception()
-        if error is not None:
+        if isinstance(error, TimeoutError):
+            message = f"host call {name} was cut off at its invocation's deadline"
+            self._deliver(
+                call_id, {"name": "TimeoutError", "message": message, "code": "ETIMEDOUT"}
+            )
+        elif error is not None:
             self._deliver(call_id, describe_host_error(error))
         else:
             self._deliver(call_id, None, task.result(), name)
+
+    def _cancel_calls(self, invocation_id: InvocationId) -> None:
+        """Cancel the host calls still running for an invocation that timed out. (After a
+        callback they may go on, e.g. a write the script does last, up to the deadline.)"""
+        for task, owner in list(self._calls.items()):
+            if owner == invocation_id:
+                task.cancel()
 
     def _deliver(
         self, call_id: int, error: dict[str, Any] | None, value: Any = None, name: str = ""
@@ -490,6 +508,12 @@ class Runner:
         # context is created while another one is being terminated.
         await self.close(message)
         self._on_broken(self)
+
+
+async def _before(deadline: float | None, coroutine: Coroutine[Any, Any, Any]) -> Any:
+    """Await ``coroutine``, raising TimeoutError if the loop time passes ``deadline``."""
+    async with asyncio.timeout_at(deadline):
+        return await coroutine
 
 
 def boot_blank(loop: asyncio.AbstractEventLoop) -> Isolate:

@@ -10,7 +10,15 @@ import pytest
 from harness import FAST, TEST_HOST, Harness, StartEngine
 from py_mini_racer import _context as mini_racer_context
 
-from scriptbridge.engine import ConnectionSpec, Engine, Limits, LogEvent, Script, ScriptKind
+from scriptbridge.engine import (
+    ConnectionSpec,
+    Engine,
+    HostModule,
+    Limits,
+    LogEvent,
+    Script,
+    ScriptKind,
+)
 
 
 @pytest.fixture
@@ -54,9 +62,12 @@ async def start_engine(
         configuration: Mapping[str, str] | None = None,
         context_argument: bool = False,
         name: str = "legacy-db",
+        extra_modules: tuple[HostModule, ...] = (),
     ) -> Harness:
         events: list[LogEvent] = []
-        harness = Harness(Engine(host_modules=(TEST_HOST,), on_log=events.append), name, events)
+        harness = Harness(
+            Engine(host_modules=(TEST_HOST, *extra_modules), on_log=events.append), name, events
+        )
         engines.append(harness.engine)
         await harness.engine.load(
             ConnectionSpec(

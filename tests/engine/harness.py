@@ -108,4 +108,5 @@ class StartEngine(Protocol):
         configuration: Mapping[str, str] | None = None,
         context_argument: bool = False,
         name: str = "legacy-db",
+        extra_modules: tuple[HostModule, ...] = (),
     ) -> Awaitable[Harness]: ...

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from harness import StartEngine
 
-from scriptbridge.engine import Limits
+from scriptbridge.engine import HostModule, Limits
+
+SLOW_FACADE = "exports.wait = (cb) => host.call('wait', [], cb);"
+
+
+def login(body: str) -> str:
+    return f"function login(email, password, callback) {{\n{body}\n}}"
 
 
 def get_user(body: str) -> str:
@@ -170,3 +177,44 @@ async def test_many_concurrent_invocations_with_host_calls_all_complete(
     assert [o.result["user_id"] for o in outcomes] == emails
     assert len({o.invocation_id for o in outcomes}) == 300
     assert elapsed < 2.0
+
+
+async def test_host_call_is_cut_off_at_the_invocation_deadline(start_engine: StartEngine) -> None:
+    """A host call outliving its invocation's deadline is cancelled, not left running."""
+    started: list[float] = []
+    finished: list[float] = []
+
+    async def slow(args: list[Any]) -> Any:
+        started.append(asyncio.get_running_loop().time())
+        await asyncio.sleep(5)
+        finished.append(asyncio.get_running_loop().time())
+
+    harness = await start_engine(
+        {"login": login("require('slow').wait((err) => callback(err));")},
+        extra_modules=(HostModule(name="slow", source=SLOW_FACADE, functions={"wait": slow}),),
+    )
+    outcome = await harness.invoke("login", "a", "pw")
+    assert outcome.status == "timeout"
+    await asyncio.sleep(0.1)
+    assert started
+    assert not finished
+
+
+async def test_host_call_after_the_callback_runs_until_the_deadline(
+    start_engine: StartEngine,
+) -> None:
+    """A host call made after calling back (a last write) still completes."""
+    done: list[str] = []
+
+    async def record(args: list[Any]) -> Any:
+        await asyncio.sleep(0.05)
+        done.append(args[0])
+
+    facade = "exports.record = (v, cb) => host.call('record', [v], cb);"
+    harness = await start_engine(
+        {"login": login("callback(null, {user_id: '1'}); require('rec').record(email, () => {});")},
+        extra_modules=(HostModule(name="rec", source=facade, functions={"record": record}),),
+    )
+    assert (await harness.invoke("login", "jane", "pw")).status == "result"
+    await asyncio.sleep(0.2)
+    assert done == ["jane"]
