@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -35,6 +36,7 @@ class Engine:
         self._pools: dict[str, Pool] = {}
         self._spare_runners = spare_runners
         self._reserve: Reserve | None = None
+        self._resources = contextlib.AsyncExitStack()
         self._closed = False
 
     async def __aenter__(self) -> Engine:
@@ -57,6 +59,9 @@ class Engine:
         if self._closed:
             raise EngineClosedError()
         if self._reserve is None:
+            for module in self._host.modules:
+                if module.lifespan is not None:
+                    await self._resources.enter_async_context(module.lifespan())
             self._reserve = Reserve(self._spare_runners)
         pool = Pool(spec, self._host, self._on_log, self._reserve)
         await pool.start()
@@ -112,6 +117,7 @@ class Engine:
             await pool.close()
         if self._reserve is not None:
             await self._reserve.close()
+        await self._resources.aclose()
 
 
 __all__ = ["Engine", "LogEvent"]

@@ -11,6 +11,7 @@ quick, must not touch the event loop, and must be thread-safe (hashing, random b
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,9 @@ class HostModule:
     #: The version of the npm package whose API the facade follows ("5.1.1"); a script that
     #: pins another major version (``require('bcrypt@3.0.8')``) gets a warning once.
     version: str = ""
+    #: Resources the functions share (an HTTP session, database pools): entered by the engine
+    #: before the first connection loads, exited when the engine closes.
+    lifespan: Callable[[], AbstractAsyncContextManager[Any]] | None = None
 
 
 class HostRegistry:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from harness import StartEngine
 
-from scriptbridge.engine import HostModule, Limits
+from scriptbridge.engine import ConnectionSpec, Engine, HostModule, Limits, Script
 
 SLOW_FACADE = "exports.wait = (cb) => host.call('wait', [], cb);"
 
@@ -218,3 +220,35 @@ async def test_host_call_after_the_callback_runs_until_the_deadline(
     assert (await harness.invoke("login", "jane", "pw")).status == "result"
     await asyncio.sleep(0.2)
     assert done == ["jane"]
+
+
+async def test_module_lifespan_opens_before_the_first_load_and_closes_with_the_engine() -> None:
+    """A module's shared resource is entered once, used by its functions, exited on close."""
+    events: list[str] = []
+    state: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        events.append("open")
+        state["session"] = "shared-session"
+        yield
+        events.append("close")
+
+    async def which(args: list[Any]) -> Any:
+        return state["session"]
+
+    module = HostModule(
+        name="res",
+        source="exports.which = (cb) => host.call('which', [], cb);",
+        functions={"which": which},
+        lifespan=lifespan,
+    )
+    source = login("require('res').which((err, s) => callback(err, {user_id: s}));")
+    async with Engine(host_modules=(module,)) as engine:
+        for name in ("a", "b"):
+            scripts = {"login": Script("login", source, "login.js")}
+            await engine.load(ConnectionSpec(name, scripts, runners=1))
+        outcome = await engine.invoke("b", "login", ["x", "pw"])
+        assert events == ["open"]
+    assert outcome.result == {"user_id": "shared-session"}
+    assert events == ["open", "close"]
