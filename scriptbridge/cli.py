@@ -37,6 +37,7 @@ from scriptbridge.engine import (
     load_script,
 )
 from scriptbridge.errors import ScriptbridgeError, ScriptFileError, ScriptParseError
+from scriptbridge.node.modules import builtin_modules
 
 _STATUSES: Final[tuple[Status, ...]] = get_args(Status)
 _FAILED: Final[frozenset[Status]] = frozenset({"error", "timeout"})
@@ -364,7 +365,7 @@ async def _try(invocation: _Invocation, repeat: int) -> bool:
     """Print each outcome as it comes; True when any of them is an error or a timeout."""
     failed = False
     strays = _StrayLogs()
-    async with Engine(on_log=strays.add) as engine:
+    async with Engine(host_modules=builtin_modules(), on_log=strays.add) as engine:
         await engine.load(invocation.spec)
         for _ in range(repeat):
             outcome = await engine.invoke(
@@ -414,7 +415,7 @@ async def _bench(invocation: _Invocation, count: int, concurrency: int) -> dict[
     progress = _Progress(count, sys.stderr)
     tickets = iter(range(count))  # shared: each worker takes the next ticket until none is left
 
-    async with Engine(on_log=None) as engine:
+    async with Engine(host_modules=builtin_modules(), on_log=None) as engine:
         await engine.load(invocation.spec)
         runners = engine.runners(invocation.spec.name)
 

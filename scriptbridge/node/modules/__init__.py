@@ -1,0 +1,21 @@
+"""Bridged Node modules: what ``require()`` gives scripts before node_modules packages.
+
+Each module is a JavaScript facade (``js/``) over Python functions. :func:`builtin_modules`
+builds a fresh set for one engine: modules with shared resources (connections, sessions) keep
+them per engine, opened and closed with it.
+"""
+
+from __future__ import annotations
+
+from scriptbridge.engine import HostModule
+from scriptbridge.node.modules.bcrypt import BCRYPT, BCRYPTJS
+from scriptbridge.node.modules.crypto import CRYPTO
+from scriptbridge.node.modules.sqlite3 import sqlite3_module
+
+
+def builtin_modules() -> tuple[HostModule, ...]:
+    """Every module scriptbridge provides, for one engine."""
+    return (BCRYPT, BCRYPTJS, CRYPTO, sqlite3_module())
+
+
+__all__ = ["builtin_modules"]
