@@ -92,8 +92,9 @@ def mariadb_server() -> Iterator[Server]:
     socket_path = root / "mysqld.sock"
     user = ["--user=root"] if os.geteuid() == 0 else []
     subprocess.run(
-        [install, "--no-defaults", f"--datadir={data}", *user, "--auth-root-authentication-method=normal",
-         "--skip-test-db"], check=True, capture_output=True, timeout=120,
+        [install, "--no-defaults", f"--datadir={data}", *user,
+         "--auth-root-authentication-method=normal", "--skip-test-db"],
+        check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     process = subprocess.Popen(
         [server, "--no-defaults", f"--datadir={data}", f"--port={port}", "--bind-address=127.0.0.1",
