@@ -10,8 +10,12 @@ from pathlib import Path
 from scriptbridge.engine.kinds import ScriptKind
 from scriptbridge.errors import ScriptFileError
 
-#: Globals every connection has: 22 surveyed scripts use `request` without require().
-ALWAYS_GLOBALS: dict[str, tuple[str, str | None]] = {"request": ("request", None)}
+#: Globals every connection has: 22 surveyed scripts use `request` without require(), and
+#: Node 18's `fetch` is node-fetch's API.
+ALWAYS_GLOBALS: dict[str, tuple[str, str | None]] = {
+    "request": ("request", None),
+    "fetch": ("node-fetch", None),
+}
 
 #: With node12_globals, the "magic" globals of Auth0's Node 12 runtime, defined on first use
 #: from their modules: `postgres(conString, cb)` is `pg.connect`; `mysql({...})` is the

@@ -37,7 +37,7 @@ def prelude_source() -> str:
 _INTERNALS = ("internals.js",)
 _CODEC = (*_INTERNALS, "codec.js")
 _TEXT = (*_CODEC, "text.js")
-_URL = (*_INTERNALS, "urlparser.js", "url.js")
+_URL = (*_CODEC, "urlparser.js", "url.js")  # the parser encodes with codec.js
 _FORMAT = (*_CODEC, "inspect.js", "format.js")
 _PROCESS = (*_INTERNALS, "process.js")
 

@@ -295,3 +295,23 @@ async def test_a_closed_reserve_hands_out_nothing() -> None:
     await reserve.close()
     with pytest.raises(EngineClosedError):
         await reserve.take()
+
+
+@pytest.mark.parametrize(
+    "first_use",
+    [
+        "new URL('http://a.example/b?c=1').searchParams.get('c')",
+        "new URLSearchParams('c=1').get('c')",
+        "Buffer.from('1').toString()",
+        "new TextDecoder().decode(new TextEncoder().encode('1'))",
+        "structuredClone({c: '1'}).c",
+        "atob(btoa('1'))",
+    ],
+)
+async def test_each_lazy_global_works_as_the_first_one_a_runner_uses(
+    start_engine: StartEngine, first_use: str
+) -> None:
+    """Every on-demand prelude file loads what it depends on, whatever is used first."""
+    harness = await start_engine({"login": login(f"callback(null, {{user_id: {first_use}}});")})
+    outcome = await harness.invoke("login", "a", "pw")
+    assert outcome.result == {"user_id": "1"}

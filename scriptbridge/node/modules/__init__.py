@@ -10,12 +10,13 @@ from __future__ import annotations
 from scriptbridge.engine import HostModule
 from scriptbridge.node.modules.bcrypt import BCRYPT, BCRYPTJS
 from scriptbridge.node.modules.crypto import CRYPTO
+from scriptbridge.node.modules.http import http_modules
 from scriptbridge.node.modules.sqlite3 import sqlite3_module
 
 
 def builtin_modules() -> tuple[HostModule, ...]:
     """Every module scriptbridge provides, for one engine."""
-    return (BCRYPT, BCRYPTJS, CRYPTO, sqlite3_module())
+    return (BCRYPT, BCRYPTJS, CRYPTO, sqlite3_module(), *http_modules())
 
 
 __all__ = ["builtin_modules"]
