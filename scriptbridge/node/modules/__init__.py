@@ -11,12 +11,13 @@ from scriptbridge.engine import HostModule
 from scriptbridge.node.modules.bcrypt import BCRYPT, BCRYPTJS
 from scriptbridge.node.modules.crypto import CRYPTO
 from scriptbridge.node.modules.http import http_modules
+from scriptbridge.node.modules.pg import pg_module
 from scriptbridge.node.modules.sqlite3 import sqlite3_module
 
 
 def builtin_modules() -> tuple[HostModule, ...]:
     """Every module scriptbridge provides, for one engine."""
-    return (BCRYPT, BCRYPTJS, CRYPTO, sqlite3_module(), *http_modules())
+    return (BCRYPT, BCRYPTJS, CRYPTO, sqlite3_module(), *http_modules(), pg_module())
 
 
 __all__ = ["builtin_modules"]
