@@ -160,3 +160,17 @@ async def test_console_with_a_throwing_tostring_does_not_break_the_script(
     outcome = await harness.invoke("verify", "jane@example.com")
     assert (outcome.status, outcome.result) == ("result", True)
     assert len(outcome.logs) == 1
+
+
+async def test_global_console_reaches_the_log_from_module_code(start_engine: StartEngine) -> None:
+    """Code outside the script's scope (a module, process.emitWarning) logs to the invocation."""
+    body = (
+        "globalThis.console.warn('from outside', 1);"
+        "process.emitWarning('careful');"
+        "callback(null, {user_id: '1'});"
+    )
+    harness = await start_engine({"login": f"function login(e, p, callback) {{ {body} }}"})
+    outcome = await harness.invoke("login", "a", "pw")
+    messages = [(e.level, e.message) for e in outcome.logs]
+    assert ("warn", "from outside 1") in messages
+    assert any("careful" in message for _, message in messages)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import statistics
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -457,27 +457,27 @@ async def test_bcryptjs_is_the_same_module(login: Login) -> None:
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs two cores")
-async def test_concurrent_hashes_run_in_parallel_off_the_event_loop(login: Login) -> None:
-    """8 hashes at cost 10 at once take well under 8 times one: they run in worker threads,
-    on both cores, not on the event loop or the runner's thread. The best of three tries
-    counts, so that a busy machine does not fail the test."""
+async def test_async_hashes_run_in_worker_threads_not_on_the_loop(
+    login: Login, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bcrypt.hash/compare with callbacks or promises compute in worker threads: the event
+    loop's thread never runs bcrypt itself (the speed this gives is in bench/, not here)."""
+    threads: list[int] = []
+    real_hashpw = bcrypt.hashpw
+
+    def recording_hashpw(password: bytes, salt: bytes) -> bytes:
+        threads.append(threading.get_ident())
+        return real_hashpw(password, salt)
+
+    monkeypatch.setattr(bcrypt, "hashpw", recording_hashpw)
     source = """
     async function login(email, password, callback) {
       const bcrypt = require('bcrypt');
-      const timed = async (work) => { const t = Date.now(); await work(); return Date.now() - t; };
-      const singles = [];
-      for (let i = 0; i < 3; i++) singles.push(await timed(() => bcrypt.hash(password, 10)));
-      const eight = await timed(() =>
-        Promise.all(Array.from({ length: 8 }, () => bcrypt.hash(password, 10))));
-      callback(null, { user_id: '1', singles, eight });
+      const hashes = await Promise.all([1, 2, 3, 4].map(() => bcrypt.hash(password, 4)));
+      bcrypt.compare(password, hashes[0], (err, ok) => callback(err, {user_id: '1', ok}));
     }
     """
-    ratios = []
-    for _ in range(3):
-        timing = result(await login(source))
-        ratios.append(
-            timing["eight"] / max(1, statistics.median(timing["singles"])),
-        )
-        if ratios[-1] < 6:
-            break
-    assert min(ratios) < 6, f"8 concurrent hashes took {ratios} times one"
+    loop_thread = threading.get_ident()
+    assert result(await login(source)) == {"user_id": "1", "ok": True}
+    assert len(threads) == 5
+    assert loop_thread not in threads

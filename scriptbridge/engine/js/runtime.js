@@ -203,9 +203,11 @@
 
   // Per-invocation console and timers: the script's function is instantiated per invocation
   // with these as lexical bindings, so output is attributed even after an `await`.
-  function makeConsole(inv) {
+  // `owner` is an invocation record, or a function returning one (for the global console).
+  function makeConsole(owner) {
     const emit = (level) =>
       function () {
+        const inv = typeof owner === "function" ? owner() : owner;
         if (inv.lines >= MAX_LINES) {
           inv.dropped++;
           return;
@@ -274,6 +276,17 @@
   function newInvocation(id, kind) {
     return { id, kind, done: false, cancelled: false, timers: [], started: Date.now(), lines: 0, dropped: 0 };
   }
+
+  // The global console, for code outside a script's own scope (module facades, npm packages,
+  // process.emitWarning): lines go to the invocation running now, or to none. Its cap for
+  // lines outside any invocation is reset at every pump.
+  const unattributed = newInvocation(null, null);
+  Object.defineProperty(G, "console", {
+    value: makeConsole(() => current || unattributed),
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
 
   function start(spec) {
     const [id, kind, args] = spec;
@@ -363,6 +376,7 @@
       }
       inEntry = true;
       bellRung = false;
+      unattributed.lines = 0;
       try {
         each(input[2], cancel);
         each(input[1], deliver);

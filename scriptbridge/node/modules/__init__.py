@@ -11,13 +11,24 @@ from scriptbridge.engine import HostModule
 from scriptbridge.node.modules.bcrypt import BCRYPT, BCRYPTJS
 from scriptbridge.node.modules.crypto import CRYPTO
 from scriptbridge.node.modules.http import http_modules
+from scriptbridge.node.modules.mysql import mysql_modules
 from scriptbridge.node.modules.pg import pg_module
+from scriptbridge.node.modules.pure import PURE_MODULES
 from scriptbridge.node.modules.sqlite3 import sqlite3_module
 
 
 def builtin_modules() -> tuple[HostModule, ...]:
     """Every module scriptbridge provides, for one engine."""
-    return (BCRYPT, BCRYPTJS, CRYPTO, sqlite3_module(), *http_modules(), pg_module())
+    return (
+        BCRYPT,
+        BCRYPTJS,
+        CRYPTO,
+        sqlite3_module(),
+        *http_modules(),
+        pg_module(),
+        *mysql_modules(),
+        *PURE_MODULES,
+    )
 
 
 __all__ = ["builtin_modules"]
