@@ -75,12 +75,14 @@ _BLANK_BOOT: Final = "\n".join(
         "globalThis.__sb_boot = "
         + json_text({"syncBufferBytes": SYNC_BUFFER_BYTES, "lazy": LAZY_GLOBALS})
         + ";",
-        # mini-racer's timers, kept out of the global scope for process.js
-        "(function () {",
+        # mini-racer's timers, kept out of the global scope for process.js, and given the
+        # built-in SharedArrayBuffer (limits.js wraps the global one): their 8-byte buffers
+        # are the engine's, not the script's.
+        "(function (SharedArrayBuffer) {",
         TIMERS_JS,
         "Object.defineProperty(globalThis, '__sb_mr_timers',",
         "  { value: { setTimeout, clearTimeout } });",
-        "})();",
+        "})(SharedArrayBuffer);",
         _LIMITS_JS,
         _RUNTIME_JS,
         "__sb.hooks();",

@@ -28,6 +28,7 @@
   const NativeError = Error;
   const hasOwn = Object.prototype.hasOwnProperty;
   const slice = Array.prototype.slice;
+  const fromCharCode = String.fromCharCode;
   const indirectEval = globalThis.eval;
   const G = globalThis;
 
@@ -467,10 +468,9 @@
     if (length === 0xffffffff) {
       throw new NativeError(`synchronous host call ${name} was not answered`);
     }
+    // Read code by code: subarray() would go through limits.js's typed-array constructors.
     let text = "";
-    for (let i = 0; i < length; i += 8192) {
-      text += String.fromCharCode.apply(null, units.subarray(i, Math.min(length, i + 8192)));
-    }
+    for (let i = 0; i < length; i++) text += fromCharCode(units[i]);
     const answer = parse(text);
     if (answer.e) throw toError(answer.e);
     return answer.v;
