@@ -75,6 +75,8 @@ _BLANK_BOOT: Final = "\n".join(
         "globalThis.__sb_boot = "
         + json_text({"syncBufferBytes": SYNC_BUFFER_BYTES, "lazy": LAZY_GLOBALS})
         + ";",
+        # The built-in views, for the engine's own buffer, before limits.js wraps them.
+        "__sb_boot.Uint16Array = Uint16Array; __sb_boot.Uint32Array = Uint32Array;",
         # mini-racer's timers, kept out of the global scope for process.js, and given the
         # built-in SharedArrayBuffer (limits.js wraps the global one): their 8-byte buffers
         # are the engine's, not the script's.

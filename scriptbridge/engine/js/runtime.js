@@ -453,8 +453,8 @@
   // length and 4-7 the request's (native byte order), in UTF-16 code units from byte 8 on.
   // Python writes the answer's length last, so 0xFFFFFFFF left there means nobody answered.
   const shared = new boot.UncountedSharedArrayBuffer(boot.syncBufferBytes);
-  const lengths = new Uint32Array(shared, 0, 2);
-  const units = new Uint16Array(shared, 8);
+  const lengths = new boot.Uint32Array(shared, 0, 2);
+  const units = new boot.Uint16Array(shared, 8);
   function exchange(name, args) {
     const request = stringify([name, args]);
     if (request.length > units.length) {
