@@ -426,7 +426,8 @@ _FACADES: dict[str, tuple[str, tuple[str, ...]]] = {
 @functools.cache
 def _source(files: tuple[str, ...]) -> str:
     folder = resources.files("scriptbridge.node.modules").joinpath("js")
-    return "\n".join(folder.joinpath(f).read_text(encoding="utf-8") for f in files)
+    parts = ("_emitter.js", *files)
+    return "\n".join(folder.joinpath(f).read_text(encoding="utf-8") for f in parts)
 
 
 def http_modules(

@@ -380,7 +380,8 @@ async def _kill(target: _Target, thread_id: int) -> None:
 
 @cache
 def _facade() -> str:
-    return resources.files("scriptbridge.node.modules").joinpath("js", "mysql.js").read_text()
+    folder = resources.files("scriptbridge.node.modules").joinpath("js")
+    return "\n".join(folder.joinpath(f).read_text() for f in ("_emitter.js", "mysql.js"))
 
 
 def mysql_modules(pool_size: int = 10, pin_idle_seconds: float = 30.0) -> tuple[HostModule, ...]:

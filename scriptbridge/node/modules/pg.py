@@ -449,7 +449,8 @@ def _date_parameter(moment: datetime.datetime, kind: str) -> Any:
 
 @cache
 def _facade() -> str:
-    return resources.files("scriptbridge.node.modules").joinpath("js", "pg.js").read_text()
+    folder = resources.files("scriptbridge.node.modules").joinpath("js")
+    return "\n".join(folder.joinpath(f).read_text() for f in ("_emitter.js", "pg.js"))
 
 
 def pg_module(*, max_connections: int = 10, pin_idle_seconds: float = 20.0) -> HostModule:

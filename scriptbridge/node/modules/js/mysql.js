@@ -23,49 +23,12 @@ const TYPES = {
 const TYPE_NAMES = {};
 for (const name of Object.keys(TYPES)) TYPE_NAMES[TYPES[name]] = name;
 
-// -- a minimal EventEmitter ---------------------------------------------------------------------
+// -- events ---------------------------------------------------------------------------------------
 
-class Emitter {
-  on(event, listener) {
-    if (!this._events) this._events = Object.create(null);
-    (this._events[event] || (this._events[event] = [])).push(listener);
-    return this;
-  }
-  addListener(event, listener) {
-    return this.on(event, listener);
-  }
-  once(event, listener) {
-    const wrapper = (...args) => {
-      this.removeListener(event, wrapper);
-      listener.apply(this, args);
-    };
-    wrapper.listener = listener;
-    return this.on(event, wrapper);
-  }
-  removeListener(event, listener) {
-    const list = this._events && this._events[event];
-    if (list) this._events[event] = list.filter((l) => l !== listener && l.listener !== listener);
-    return this;
-  }
-  off(event, listener) {
-    return this.removeListener(event, listener);
-  }
-  removeAllListeners(event) {
-    if (this._events) {
-      if (event === undefined) this._events = Object.create(null);
-      else delete this._events[event];
-    }
-    return this;
-  }
-  listenerCount(event) {
-    return (this._events && this._events[event] && this._events[event].length) || 0;
-  }
-  emit(event, ...args) {
-    const list = this._events && this._events[event];
-    if (!list || list.length === 0) return false;
-    for (const listener of list.slice()) listener.apply(this, args);
-    return true;
-  }
+// Emitter (from _emitter.js), except that an 'error' event nobody listens to is dropped: a
+// script's unhandled connection error must not end its invocation from a library callback.
+class QuietEmitter extends Emitter {
+  unhandledError() {}
 }
 
 // -- escaping: the sqlstring rules ----------------------------------------------------------------
@@ -312,7 +275,7 @@ function clientError(code, message) {
 
 // -- Query, Connection, Pool ----------------------------------------------------------------------
 
-class Query extends Emitter {
+class Query extends QuietEmitter {
   constructor(options, callback) {
     super();
     this.sql = options.sql;
@@ -341,7 +304,7 @@ function createQuery(sql, values, callback) {
   return new Query(options, callback);
 }
 
-class Connection extends Emitter {
+class Connection extends QuietEmitter {
   constructor(options, pool) {
     super();
     this.config = normalize(options);
@@ -541,7 +504,7 @@ class PoolConnection extends Connection {
   }
 }
 
-class Pool extends Emitter {
+class Pool extends QuietEmitter {
   constructor(options) {
     super();
     this.config = normalize(options && options.connectionConfig ? options.connectionConfig : options);
@@ -605,7 +568,7 @@ function promised(target, method, args) {
   });
 }
 
-class PromiseConnection extends Emitter {
+class PromiseConnection extends QuietEmitter {
   constructor(connection) {
     super();
     this.connection = connection;
@@ -655,7 +618,7 @@ class PromiseConnection extends Emitter {
   }
 }
 
-class PromisePool extends Emitter {
+class PromisePool extends QuietEmitter {
   constructor(pool) {
     super();
     this.pool = pool;

@@ -16,50 +16,10 @@
 const JSON_TYPES = new Set([114, 3802, 199, 3807]); // json, jsonb and their arrays
 const typeParsers = new Map(); // type OID -> parser set by pg.types.setTypeParser
 
-class Emitter {
-  constructor() {
-    this._listeners = Object.create(null);
-  }
-  on(event, listener) {
-    (this._listeners[event] || (this._listeners[event] = [])).push(listener);
-    return this;
-  }
-  addListener(event, listener) {
-    return this.on(event, listener);
-  }
-  once(event, listener) {
-    const wrapper = (...args) => {
-      this.removeListener(event, wrapper);
-      listener.apply(this, args);
-    };
-    wrapper.listener = listener;
-    return this.on(event, wrapper);
-  }
-  removeListener(event, listener) {
-    const list = this._listeners[event];
-    if (list) {
-      const at = list.findIndex((l) => l === listener || l.listener === listener);
-      if (at >= 0) list.splice(at, 1);
-    }
-    return this;
-  }
-  off(event, listener) {
-    return this.removeListener(event, listener);
-  }
-  removeAllListeners(event) {
-    if (event === undefined) this._listeners = Object.create(null);
-    else delete this._listeners[event];
-    return this;
-  }
-  listenerCount(event) {
-    return (this._listeners[event] || []).length;
-  }
-  emit(event, ...args) {
-    const list = this._listeners[event];
-    if (!list || list.length === 0) return false;
-    for (const listener of list.slice()) listener.apply(this, args);
-    return true;
-  }
+// Emitter (from _emitter.js), except that an 'error' event nobody listens to is dropped: a
+// script's unhandled connection error must not end its invocation from a library callback.
+class QuietEmitter extends Emitter {
+  unhandledError() {}
 }
 
 // What Python needs to find a pool: a connection string, or the separate fields.
@@ -167,7 +127,7 @@ function settle(callback, start) {
   return new Promise((resolve, reject) => start((err, value) => (err ? reject(err) : resolve(value))));
 }
 
-class Client extends Emitter {
+class Client extends QuietEmitter {
   constructor(config) {
     super();
     this._config = normalize(config);
@@ -285,7 +245,7 @@ function pooledClient(config) {
   return client;
 }
 
-class Pool extends Emitter {
+class Pool extends QuietEmitter {
   constructor(config) {
     super();
     this.options = Object.assign({ max: 10, idleTimeoutMillis: 10000 }, config || {});
