@@ -423,8 +423,12 @@ class Runner:
         except Exception as exc:
             self._deliver(call_id, describe_host_error(exc))
             return
-        # A host call ends with its invocation's deadline at the latest.
-        deadline = inv.deadline if inv is not None else None
+        # A host call ends with its invocation's deadline at the latest, or, when JavaScript
+        # could not tell which invocation made it, one timeout from now.
+        if inv is not None:
+            deadline = inv.deadline
+        else:
+            deadline = self._loop.time() + self.spec.limits.timeout_seconds
         task = self._loop.create_task(_before(deadline, coroutine))
         self._calls[task] = inv.id if inv is not None else None
         task.add_done_callback(lambda t: self._call_done(call_id, name, t))
@@ -514,7 +518,7 @@ class Runner:
         self._on_broken(self)
 
 
-async def _before(deadline: float | None, coroutine: Coroutine[Any, Any, Any]) -> Any:
+async def _before(deadline: float, coroutine: Coroutine[Any, Any, Any]) -> Any:
     """Await ``coroutine``, raising TimeoutError if the loop time passes ``deadline``."""
     async with asyncio.timeout_at(deadline):
         return await coroutine
