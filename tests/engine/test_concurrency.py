@@ -10,8 +10,8 @@ from harness import StartEngine
 
 from scriptbridge.engine import Limits, Outcome, ScriptKind
 
-WAIT_200_MS = (
-    "function verify(email, callback) { setTimeout(function () { callback(null, email); }, 200); }"
+WAIT_500_MS = (
+    "function verify(email, callback) { setTimeout(function () { callback(null, email); }, 500); }"
 )
 
 BUSY_300_MS = (
@@ -25,15 +25,15 @@ ROOMY = Limits(timeout_seconds=3, memory_mb=32, buffer_mb=8, probe_seconds=0.3)
 
 
 async def test_waiting_invocations_interleave_on_one_runner(start_engine: StartEngine) -> None:
-    """Two invocations each waiting 200 ms on a timer take ~0.2 s together, not 0.4 s."""
-    harness = await start_engine({"verify": WAIT_200_MS}, runners=1)
+    """Two invocations each waiting 500 ms on a timer take ~0.5 s together, not 1 s."""
+    harness = await start_engine({"verify": WAIT_500_MS}, runners=1, limits=ROOMY)
     started = time.perf_counter()
     first, second = await asyncio.gather(
         harness.invoke("verify", "first"), harness.invoke("verify", "second")
     )
     elapsed = time.perf_counter() - started
     assert (first.result, second.result) == ("first", "second")
-    assert elapsed < 0.35
+    assert elapsed < 0.9
 
 
 async def test_busy_runner_does_not_hold_up_another_runner(start_engine: StartEngine) -> None:

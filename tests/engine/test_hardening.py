@@ -217,7 +217,7 @@ async def test_console_output_is_capped_per_invocation(start_engine: StartEngine
     harness = await start_engine({"login": login(body)})
     started = time.monotonic()
     outcome = await harness.invoke("login", "a", "pw")
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 5  # uncapped, the lines stalled the loop for seconds
     assert len(outcome.logs) == 1001
     assert outcome.logs[0].message.endswith("... [11808 more characters]")
     assert outcome.logs[-1].message == "299001 console lines past the first 1000 were dropped"
