@@ -10,7 +10,7 @@ from typing import Any
 from scriptbridge.engine._bridge import check_internals, init_v8
 from scriptbridge.engine.host import HostModule, HostRegistry
 from scriptbridge.engine.kinds import ARGUMENTS, ScriptKind
-from scriptbridge.engine.outcome import LogEvent, Outcome
+from scriptbridge.engine.outcome import Outcome
 from scriptbridge.engine.pool import Pool
 from scriptbridge.engine.reserve import Reserve
 from scriptbridge.engine.runner import LogSink
@@ -120,4 +120,4 @@ class Engine:
         await self._resources.aclose()
 
 
-__all__ = ["Engine", "LogEvent"]
+__all__ = ["Engine"]

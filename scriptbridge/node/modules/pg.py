@@ -35,7 +35,7 @@ import re
 import socket
 import ssl
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -469,13 +469,6 @@ def pg_module(*, max_connections: int = 10, pin_idle_seconds: float = 20.0) -> H
     ``pin_idle_seconds`` is rolled back and returned to its pool."""
     postgres = _Postgres(max_connections=max_connections, pin_idle_seconds=pin_idle_seconds)
 
-    @contextlib.asynccontextmanager
-    async def lifespan() -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            await postgres.aclose()
-
     return HostModule(
         name="pg",
         version="8.11.3",
@@ -485,5 +478,5 @@ def pg_module(*, max_connections: int = 10, pin_idle_seconds: float = 20.0) -> H
             "query": postgres.query,
             "release": postgres.release,
         },
-        lifespan=lifespan,
+        lifespan=lambda: contextlib.aclosing(postgres),
     )

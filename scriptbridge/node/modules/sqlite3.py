@@ -12,7 +12,6 @@ import base64
 import contextlib
 import itertools
 import sqlite3
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -159,13 +158,6 @@ def sqlite3_module() -> HostModule:
     """A new ``sqlite3`` module with its own shared connections (one per engine)."""
     databases = _Databases()
 
-    @contextlib.asynccontextmanager
-    async def lifespan() -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            await databases.aclose()
-
     return HostModule(
         name="sqlite3",
         version="5.1.7",
@@ -178,5 +170,5 @@ def sqlite3_module() -> HostModule:
             "exec": databases.exec,
             "close": databases.close,
         },
-        lifespan=lifespan,
+        lifespan=lambda: contextlib.aclosing(databases),
     )

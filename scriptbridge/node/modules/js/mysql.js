@@ -304,7 +304,22 @@ function createQuery(sql, values, callback) {
   return new Query(options, callback);
 }
 
-class Connection extends QuietEmitter {
+// Connections, pools and their promise wrappers all escape and format with their config.
+class Escaping extends QuietEmitter {
+  escape(value) {
+    return escape(value, this.config.stringifyObjects, this.config.timezone);
+  }
+
+  escapeId(value) {
+    return escapeId(value);
+  }
+
+  format(sql, values) {
+    return format(sql, values, this.config.stringifyObjects, this.config.timezone);
+  }
+}
+
+class Connection extends Escaping {
   constructor(options, pool) {
     super();
     this.config = normalize(options);
@@ -466,18 +481,6 @@ class Connection extends QuietEmitter {
   pause() {}
   resume() {}
 
-  escape(value) {
-    return escape(value, this.config.stringifyObjects, this.config.timezone);
-  }
-
-  escapeId(value) {
-    return escapeId(value);
-  }
-
-  format(sql, values) {
-    return format(sql, values, this.config.stringifyObjects, this.config.timezone);
-  }
-
   promise() {
     return new PromiseConnection(this);
   }
@@ -504,7 +507,7 @@ class PoolConnection extends Connection {
   }
 }
 
-class Pool extends QuietEmitter {
+class Pool extends Escaping {
   constructor(options) {
     super();
     this.config = normalize(options && options.connectionConfig ? options.connectionConfig : options);
@@ -543,18 +546,6 @@ class Pool extends QuietEmitter {
     if (callback) Promise.resolve().then(() => callback(null));
   }
 
-  escape(value) {
-    return escape(value, this.config.stringifyObjects, this.config.timezone);
-  }
-
-  escapeId(value) {
-    return escapeId(value);
-  }
-
-  format(sql, values) {
-    return format(sql, values, this.config.stringifyObjects, this.config.timezone);
-  }
-
   promise() {
     return new PromisePool(this);
   }
@@ -568,7 +559,7 @@ function promised(target, method, args) {
   });
 }
 
-class PromiseConnection extends QuietEmitter {
+class PromiseConnection extends Escaping {
   constructor(connection) {
     super();
     this.connection = connection;
@@ -607,18 +598,9 @@ class PromiseConnection extends QuietEmitter {
   release() {
     this.connection.release();
   }
-  escape(value) {
-    return this.connection.escape(value);
-  }
-  escapeId(value) {
-    return escapeId(value);
-  }
-  format(sql, values) {
-    return this.connection.format(sql, values);
-  }
 }
 
-class PromisePool extends QuietEmitter {
+class PromisePool extends Escaping {
   constructor(pool) {
     super();
     this.pool = pool;
@@ -637,15 +619,6 @@ class PromisePool extends QuietEmitter {
   }
   end() {
     return new Promise((resolve) => this.pool.end(() => resolve()));
-  }
-  escape(value) {
-    return this.pool.escape(value);
-  }
-  escapeId(value) {
-    return escapeId(value);
-  }
-  format(sql, values) {
-    return this.pool.format(sql, values);
   }
 }
 
