@@ -88,3 +88,39 @@ class EngineClosedError(ScriptbridgeError, RuntimeError):
 
     def __init__(self) -> None:
         super().__init__("the script engine is closed")
+
+
+class SettingsError(ScriptbridgeError, ValueError):
+    """The configuration is unusable; one line naming the file, the key and the problem."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source = source
+        self.key = key
+        self.problem = problem
+        super().__init__(f"{source}: {key}: {problem}")
+
+
+class DuplicateUserError(ScriptbridgeError, ValueError):
+    """A user with this id, email or username already exists in the connection."""
+
+    def __init__(self, connection: str, field: str) -> None:
+        self.connection = connection
+        self.field = field
+        super().__init__(f"a user with this {field} already exists in connection {connection}")
+
+
+class InvalidTokenError(ScriptbridgeError, ValueError):
+    """A bearer token was missing, malformed, expired, or not issued for this audience."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class PasswordStrengthError(ScriptbridgeError, ValueError):
+    """A new password does not satisfy the connection's password policy."""
+
+    def __init__(self, policy: str, rules: list[str]) -> None:
+        self.policy = policy
+        self.rules = rules
+        super().__init__(f"Password is too weak for the {policy!r} policy: " + "; ".join(rules))

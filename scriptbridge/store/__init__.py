@@ -1,0 +1,41 @@
+"""The identity store: users, tickets, signing keys, failed attempts, tenant logs."""
+
+from __future__ import annotations
+
+from scriptbridge.store.base import Store
+from scriptbridge.store.records import (
+    PROFILE_COLUMNS,
+    UNSET,
+    MigratedBy,
+    NewLog,
+    NewUser,
+    SigningKey,
+    TenantLog,
+    Ticket,
+    User,
+    UserChanges,
+    UserId,
+    iso,
+    now,
+    root_id,
+)
+from scriptbridge.store.sqlite import SqliteStore
+
+__all__ = [
+    "PROFILE_COLUMNS",
+    "UNSET",
+    "MigratedBy",
+    "NewLog",
+    "NewUser",
+    "SigningKey",
+    "SqliteStore",
+    "Store",
+    "TenantLog",
+    "Ticket",
+    "User",
+    "UserChanges",
+    "UserId",
+    "iso",
+    "now",
+    "root_id",
+]

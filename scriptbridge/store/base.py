@@ -1,0 +1,101 @@
+"""The identity store's interface: what the flows and the APIs may ask of it.
+
+Every method is one short transaction. The SQLite implementation is in sqlite.py; a
+PostgreSQL one can follow behind the same interface without touching the flows.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from scriptbridge.store.records import (
+    NewLog,
+    NewUser,
+    SigningKey,
+    TenantLog,
+    Ticket,
+    User,
+    UserChanges,
+    UserId,
+)
+
+
+class Store(Protocol):
+    # -- users -----------------------------------------------------------------------------
+
+    async def get_user(self, user_id: UserId) -> User | None:
+        """The user with this root id (``auth0|...``), or None."""
+
+    async def find_user(self, connection: str, identifier: str) -> User | None:
+        """The connection's user whose email or username equals ``identifier``, both
+        compared case-insensitively; None when there is none."""
+
+    async def create_user(self, user: NewUser) -> User:
+        """Create a user with everything it has, in one transaction.
+
+        Raises DuplicateUserError when the id, or the email or username within the
+        connection, is taken; nothing is written then.
+        """
+
+    async def update_user(self, user_id: UserId, changes: UserChanges) -> User | None:
+        """Apply the set fields of ``changes`` and bump ``updated_at``; None for an unknown
+        user. Raises DuplicateUserError when a new email or username is taken."""
+
+    async def record_login(self, user_id: UserId, ip: str | None) -> User | None:
+        """A successful login: ``logins_count`` + 1, ``last_login`` now, ``last_ip``."""
+
+    async def delete_user(self, user_id: UserId) -> bool:
+        """Delete the user (and its tickets); False when there was none."""
+
+    async def count_users(self, connection: str | None = None) -> int: ...
+
+    # -- password-change tickets -----------------------------------------------------------
+
+    async def add_ticket(self, ticket: Ticket) -> None: ...
+
+    async def get_ticket(self, ticket_id: str) -> Ticket | None:
+        """The ticket whatever its state; the caller checks ``used_at`` and ``expires_at``."""
+
+    async def redeem_ticket(
+        self,
+        ticket_id: str,
+        *,
+        create: NewUser | None = None,
+        change: tuple[UserId, UserChanges] | None = None,
+    ) -> User | None:
+        """In one transaction: mark the ticket used, provided it is unused and unexpired, and
+        create ``create`` or apply ``change``; clear the user's failed-attempt counters.
+        Returns the resulting user, or None (and writes nothing) when the ticket cannot be
+        used. Raises DuplicateUserError as create_user does."""
+
+    # -- signing keys ----------------------------------------------------------------------
+
+    async def signing_keys(self) -> list[SigningKey]:
+        """Every key, newest first."""
+
+    async def add_signing_key(self, key: SigningKey) -> None: ...
+
+    # -- failed login attempts (brute-force protection) ------------------------------------
+
+    async def add_failure(self, connection: str, identifier: str, ip: str) -> int:
+        """Count one more failed attempt for (identifier, ip) and return the count.
+        ``identifier`` is compared case-insensitively."""
+
+    async def failures(self, connection: str, identifier: str, ip: str) -> int: ...
+
+    async def clear_failures(self, connection: str, identifier: str, ip: str | None = None) -> None:
+        """Forget the failures of ``identifier`` from ``ip``, or from every ip when None."""
+
+    # -- tenant log events and the outbox ---------------------------------------------------
+
+    async def append_log(self, event: NewLog) -> TenantLog:
+        """Store an event with the next log id (ids increase as strings) and the time now."""
+
+    async def logs(self, *, after: str | None = None, limit: int = 100) -> list[TenantLog]:
+        """Events in log-id order, those after ``after`` when given."""
+
+    async def add_message(self, kind: str, recipient: str, body: str) -> None:
+        """Record a message the outbox delivered (no mail server: the store keeps them)."""
+
+    async def messages(self, recipient: str | None = None) -> list[tuple[str, str, str]]:
+        """(kind, recipient, body) of recorded messages, oldest first."""
