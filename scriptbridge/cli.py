@@ -23,7 +23,8 @@ from typing import IO, Any, Final, NoReturn, get_args
 
 import structlog
 
-from scriptbridge import __version__, loop
+from scriptbridge import __version__, app, loop
+from scriptbridge.demo import ensure_embedded_demo
 from scriptbridge.engine import (
     ARGUMENTS,
     KINDS,
@@ -36,8 +37,14 @@ from scriptbridge.engine import (
     Status,
     load_script,
 )
-from scriptbridge.errors import ScriptbridgeError, ScriptFileError, ScriptParseError
+from scriptbridge.errors import (
+    ScriptbridgeError,
+    ScriptFileError,
+    ScriptParseError,
+    SettingsError,
+)
 from scriptbridge.node.modules import builtin_modules
+from scriptbridge.settings import load_settings, with_overrides
 
 _STATUSES: Final[tuple[Status, ...]] = get_args(Status)
 _FAILED: Final[frozenset[Status]] = frozenset({"error", "timeout"})
@@ -143,7 +150,44 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="R",
         help="V8 runners (one isolate and thread each); 0 means one per CPU core (default: 0)",
     )
+    _add_serve_command(commands)
     return parser
+
+
+def _add_serve_command(commands: argparse._SubParsersAction[_Parser]) -> None:
+    serve_parser = _add_command(
+        commands,
+        "serve",
+        _cmd_serve,
+        summary="run the migration service (Auth0's Authentication API over your scripts)",
+        description=(
+            "Run the migration service: users of the legacy store move into scriptbridge's "
+            "store the first time they log in, sign up or reset their password, through the "
+            "connections' action scripts. Prints the URL it listens on, then serves until "
+            "SIGINT or SIGTERM, when it lets requests in flight finish and closes the store. "
+            "Without --config it runs the embedded demo: the store ./scriptbridge.db, and a "
+            "demo legacy store ./legacy-demo.db read by scripts/login.js and "
+            "scripts/get_user.js. Exit status: 0 after a clean shutdown, 2 for an unusable "
+            "configuration or script, 1 when it cannot listen."
+        ),
+        example="scriptbridge serve --config scriptbridge.toml --port 8080",
+        script_kinds=False,
+    )
+    serve_parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="the TOML settings file (default: the embedded demo configuration)",
+    )
+    serve_parser.add_argument(
+        "--host", metavar="H", help="address to listen on (default: [server] host, 127.0.0.1)"
+    )
+    serve_parser.add_argument(
+        "--port",
+        type=_whole_number(0),
+        metavar="P",
+        help="port to listen on; 0 picks a free one (default: [server] port, 8080)",
+    )
 
 
 def _add_command(
@@ -154,12 +198,15 @@ def _add_command(
     summary: str,
     description: str,
     example: str,
+    script_kinds: bool = True,
 ) -> argparse.ArgumentParser:
+    """A command; ``script_kinds`` lists each kind's arguments in its help."""
+    epilog = _KINDS_EPILOG if script_kinds else "example:\n  {example}"
     parser = commands.add_parser(
         name,
         help=summary,
         description=textwrap.fill(description, width=78),
-        epilog=_KINDS_EPILOG.format(example=example),
+        epilog=epilog.format(example=example),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
@@ -400,6 +447,24 @@ class _StrayLogs:
                     file=sys.stderr,
                 )
         self._events.clear()
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    command: argparse.ArgumentParser = args.parser
+    try:
+        settings = with_overrides(
+            load_settings(args.config, os.environ), host=args.host, port=args.port
+        )
+        if ensure_embedded_demo(settings):
+            print("scriptbridge serve: built the demo legacy store", file=sys.stderr)
+        loop.run(app.serve(settings, lambda url: print(url, flush=True)))
+    except SettingsError as exc:
+        command.exit(2, f"{command.prog}: {exc}\n")
+    except ScriptbridgeError:
+        raise
+    except OSError as exc:
+        command.exit(1, f"{command.prog}: cannot listen: {exc.strerror or exc}\n")
+    return 0
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:

@@ -124,3 +124,169 @@ class PasswordStrengthError(ScriptbridgeError, ValueError):
         self.policy = policy
         self.rules = rules
         super().__init__(f"Password is too weak for the {policy!r} policy: " + "; ".join(rules))
+
+
+# -- errors the HTTP APIs answer with ----------------------------------------------------------
+#
+# Each carries its HTTP status and Auth0 error code; api/errors.py renders it in the shape of
+# the endpoint that raised it (OAuth, classic /dbconnections, or Management API).
+
+
+class ApiError(ScriptbridgeError):
+    """An error an API request ends with. ``description`` is shown to the client."""
+
+    status: int = 400
+    code: str = "invalid_request"
+    #: The classic shape's ``name`` (e.g. ``BadRequestError``).
+    name: str = "BadRequestError"
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        super().__init__(description)
+
+
+class InvalidRequestError(ApiError):
+    """A request that is malformed or misses a field."""
+
+
+class InvalidBodyError(ApiError):
+    """A body that is not JSON or form data, too large, or has wrongly typed fields."""
+
+    code = "invalid_body"
+
+
+class UnsupportedGrantTypeError(ApiError):
+    code = "unsupported_grant_type"
+
+    def __init__(self, grant_type: str) -> None:
+        self.grant_type = grant_type
+        super().__init__(f"Unsupported grant type: {grant_type}")
+
+
+class UnauthorizedClientError(ApiError):
+    status = 403
+    code = "unauthorized_client"
+
+
+class AccessDeniedError(ApiError):
+    """Client authentication failed, or a client may not do this."""
+
+    status = 401
+    code = "access_denied"
+    name = "UnauthorizedError"
+
+
+class ServiceNotEnabledError(ApiError):
+    status = 403
+    code = "access_denied"
+
+    def __init__(self, audience: str) -> None:
+        self.audience = audience
+        super().__init__(f"Service not enabled within domain: {audience}")
+
+
+class WrongCredentialsError(ApiError):
+    """Unknown user or wrong password: one answer for both, so users cannot be enumerated."""
+
+    status = 403
+    code = "invalid_grant"
+
+    def __init__(self) -> None:
+        super().__init__("Wrong email or password.")
+
+
+class BlockedUserError(ApiError):
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self) -> None:
+        super().__init__("user is blocked")
+
+
+class TooManyAttemptsError(ApiError):
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your account has been blocked after multiple consecutive login attempts. "
+            "We've sent you an email with instructions on how to unblock it."
+        )
+
+
+class ScriptFailedError(ApiError):
+    """A script failed (an error other than wrong credentials, a timeout, a bad profile).
+
+    The description names the connection and the script, and says what to look at; it never
+    repeats the script's arguments (they hold passwords).
+    """
+
+    status = 401
+    code = "access_denied"
+    name = "UnauthorizedError"
+
+    def __init__(self, connection: str, kind: str, detail: str) -> None:
+        self.connection = connection
+        self.kind = kind
+        self.detail = detail
+        super().__init__(f"The {kind} script of connection {connection} failed: {detail}")
+
+
+class UnknownConnectionApiError(ApiError):
+    def __init__(self, connection: str) -> None:
+        self.connection = connection
+        super().__init__("the connection was not found")
+
+
+class ConnectionNotEnabledError(ApiError):
+    def __init__(self, connection: str) -> None:
+        self.connection = connection
+        super().__init__("the connection was disabled")
+
+
+class UserExistsError(ApiError):
+    """Signup of an email or username that exists here or in the legacy store."""
+
+    def __init__(self, code: str = "invalid_signup") -> None:
+        self.code = code
+        super().__init__(
+            "Invalid sign up" if code == "invalid_signup" else "The user already exists."
+        )
+
+
+class UsernameExistsError(ApiError):
+    code = "username_exists"
+
+    def __init__(self) -> None:
+        super().__init__("The username provided is in use already.")
+
+
+class InvalidPasswordError(ApiError):
+    """A new password the connection's policy refuses."""
+
+    code = "invalid_password"
+    name = "PasswordStrengthError"
+
+    def __init__(self, policy: str, rules: list[str]) -> None:
+        self.policy = policy
+        self.rules = rules
+        super().__init__("Password is too weak")
+
+
+class InvalidTicketError(ApiError):
+    def __init__(self) -> None:
+        super().__init__("This ticket is invalid, expired or already used. Ask for a new one.")
+
+
+class BadTokenError(ApiError):
+    """A missing or invalid bearer token."""
+
+    status = 401
+    code = "invalid_token"
+    name = "UnauthorizedError"
+
+
+class NotFoundError(ApiError):
+    status = 404
+    code = "not_found"
+    name = "NotFoundError"

@@ -1,0 +1,142 @@
+"""The aiohttp application: its resources, entered once in ``cleanup_ctx`` and closed in
+reverse order (store, engine, tokens, flows), its middlewares and its routes."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import time
+from collections.abc import AsyncIterator, Callable
+
+import structlog
+from aiohttp import web
+
+from scriptbridge.api import authentication, reset
+from scriptbridge.api.errors import Handler, error_middleware
+from scriptbridge.api.keys import SERVICES, TOKENS
+from scriptbridge.engine import Engine, LogEvent
+from scriptbridge.errors import ScriptParseError, SettingsError
+from scriptbridge.migration import Guard, Services, StoreOutbox
+from scriptbridge.node.modules import builtin_modules
+from scriptbridge.settings import Settings, load_connection_spec
+from scriptbridge.store import SqliteStore
+from scriptbridge.tokens import Tokens
+
+_log = structlog.get_logger("scriptbridge.app")
+_scripts = structlog.get_logger("scriptbridge.script")
+
+
+def create_app(settings: Settings, issuer: str) -> web.Application:
+    """The service for ``settings``, answering as ``issuer`` (its public URL, ending in /)."""
+    app = web.Application(
+        middlewares=[_access_log, error_middleware],
+        client_max_size=settings.server.max_body_bytes,
+    )
+    app.cleanup_ctx.append(_resources(settings, issuer))
+    app.router.add_get("/health", _health)
+    app.router.add_routes(authentication.routes)
+    app.router.add_routes(reset.routes)
+    return app
+
+
+def _resources(settings: Settings, issuer: str) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def resources(app: web.Application) -> AsyncIterator[None]:
+        async with (
+            SqliteStore.open(settings.store.path) as store,
+            Engine(builtin_modules(), on_log=_script_log) as engine,
+        ):
+            for index, connection in enumerate(settings.connections):
+                try:
+                    await engine.load(load_connection_spec(connection))
+                except ScriptParseError as error:
+                    raise SettingsError(
+                        settings.source, f"connections[{index}].scripts", str(error)
+                    ) from None
+            tokens = await Tokens.open(store, issuer, settings.server.token_lifetime_seconds)
+            app[TOKENS] = tokens
+            app[SERVICES] = Services(
+                store=store,
+                engine=engine,
+                settings=settings,
+                outbox=StoreOutbox(store),
+                issuer=issuer,
+                guard=Guard(store, settings.server.max_failed_attempts),
+            )
+            await _log.ainfo(
+                "service_ready", issuer=issuer, connections=[c.name for c in settings.connections]
+            )
+            yield
+
+    return resources
+
+
+def _script_log(event: LogEvent) -> None:
+    _scripts.info(
+        "script_console",
+        level=event.level,
+        message=event.message,
+        connection=event.connection,
+        kind=event.kind,
+        invocation_id=event.invocation_id,
+    )
+
+
+async def _health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+@web.middleware
+async def _access_log(request: web.Request, handler: Handler) -> web.StreamResponse:
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as http:
+        status = http.status
+        raise
+    finally:
+        await _log.ainfo(
+            "request",
+            method=request.method,
+            path=request.path,
+            status=status,
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+        )
+
+
+async def serve(settings: Settings, on_listening: Callable[[str], None]) -> None:
+    """Run the service until SIGINT or SIGTERM, then stop taking connections, let requests
+    in flight finish, and close the engine and the store.
+
+    The socket is bound first, so that with port 0 the issuer names the port chosen.
+    ``on_listening`` gets the URL once the service answers.
+    """
+    server = settings.server
+    family = socket.AF_INET6 if ":" in server.host else socket.AF_INET
+    sock = socket.create_server((server.host, server.port), family=family)
+    port = sock.getsockname()[1]
+    # In-flight requests may be waiting on a script; give them its whole time limit.
+    grace = max((c.timeout_seconds for c in settings.connections), default=20.0) + 5.0
+    runner = web.AppRunner(
+        create_app(settings, settings.server.public_url(port)),
+        handle_signals=False,
+        access_log=None,
+        shutdown_timeout=grace,
+    )
+    try:
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        host = f"[{server.host}]" if family == socket.AF_INET6 else server.host
+        on_listening(f"http://{host}:{port}/")
+        await stop.wait()
+        await _log.ainfo("service_stopping")
+    finally:
+        await runner.cleanup()
+        sock.close()

@@ -1,0 +1,75 @@
+"""Operations on a known user: email verification, deletion and email change. In legacy mode
+each runs its script first (verify, delete, change_email); in import mode the store decides,
+and an email change asks get_user whether the legacy store has the new address."""
+
+from __future__ import annotations
+
+from scriptbridge.errors import ScriptFailedError, UserExistsError
+from scriptbridge.migration.services import Caller, Services, failure
+from scriptbridge.settings import ConnectionSettings
+from scriptbridge.store import User, UserChanges
+
+
+async def verify_email(svc: Services, connection: ConnectionSettings, user: User) -> User:
+    """Mark the user's email verified; legacy mode asks the verify script first."""
+    if not connection.import_mode and user.email:
+        outcome = await svc.invoke(connection, "verify", [user.email])
+        if outcome.status in ("error", "timeout"):
+            raise failure(connection, "verify", outcome)
+        if outcome.result is not True:
+            raise ScriptFailedError(
+                connection.name, "verify", "it reported that the email was not verified"
+            )
+    updated = await svc.store.update_user(user.user_id, UserChanges(email_verified=True))
+    return updated or user
+
+
+async def delete_user(
+    svc: Services, connection: ConnectionSettings, user: User, caller: Caller | None
+) -> None:
+    """Delete the user; legacy mode runs the delete script (with the id without ``auth0|``)
+    first, and keeps the user when it fails."""
+    if not connection.import_mode:
+        outcome = await svc.invoke(connection, "delete", [user.bare_id])
+        if outcome.status in ("error", "timeout"):
+            await svc.event(
+                "fdu",
+                caller,
+                connection=connection.name,
+                user_id=user.user_id,
+                description=str(failure(connection, "delete", outcome)),
+            )
+            raise failure(connection, "delete", outcome)
+    await svc.store.delete_user(user.user_id)
+    await svc.event(
+        "sdu",
+        caller,
+        connection=connection.name,
+        user_id=user.user_id,
+        user_name=user.email,
+        description="User deleted",
+    )
+
+
+async def change_email(
+    svc: Services, connection: ConnectionSettings, user: User, new_email: str, verified: bool
+) -> User:
+    """Give the user a new email address."""
+    if connection.import_mode:
+        outcome = await svc.invoke(connection, "get_user", [new_email])
+        if outcome.status == "result":
+            raise UserExistsError("user_exists")
+        if outcome.status != "no_result":
+            raise failure(connection, "get_user", outcome)
+    elif user.email:
+        outcome = await svc.invoke(connection, "change_email", [user.email, new_email, verified])
+        if outcome.status in ("error", "timeout"):
+            raise failure(connection, "change_email", outcome)
+        if outcome.result is not True:
+            raise ScriptFailedError(
+                connection.name, "change_email", "it reported that the email was not changed"
+            )
+    updated = await svc.store.update_user(
+        user.user_id, UserChanges(email=new_email, email_verified=verified)
+    )
+    return updated or user

@@ -1,0 +1,136 @@
+"""What every flow needs: the store, the engine, the settings, and the ways the flows run a
+script and record a tenant log event."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from scriptbridge.engine import Engine, Outcome, ScriptKind
+from scriptbridge.errors import ScriptFailedError, UnknownConnectionApiError
+from scriptbridge.migration.guard import Guard
+from scriptbridge.migration.outbox import Outbox
+from scriptbridge.settings import ConnectionSettings, Settings
+from scriptbridge.store import NewLog, Store, TenantLog
+
+_log = structlog.get_logger("scriptbridge.migration")
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: the end user's address and the client application."""
+
+    ip: str
+    user_agent: str | None = None
+    client_id: str | None = None
+    client_name: str | None = None
+
+
+@dataclass
+class ScriptStats:
+    """Invocations of one script kind of one connection since the service started."""
+
+    invocations: int = 0
+    errors: int = 0
+    timeouts: int = 0
+
+
+@dataclass
+class Services:
+    store: Store
+    engine: Engine
+    settings: Settings
+    outbox: Outbox
+    #: The public base URL, ending in ``/``.
+    issuer: str
+    guard: Guard
+    stats: dict[tuple[str, ScriptKind], ScriptStats] = field(default_factory=dict)
+
+    @property
+    def rounds(self) -> int:
+        """bcrypt's cost for new password hashes."""
+        return self.settings.server.bcrypt_rounds
+
+    def connection(self, name: str) -> ConnectionSettings:
+        found = self.settings.connection(name)
+        if found is None:
+            raise UnknownConnectionApiError(name)
+        return found
+
+    async def invoke(
+        self, connection: ConnectionSettings, kind: ScriptKind, args: list[Any]
+    ) -> Outcome:
+        """Run one of the connection's scripts; a failure of the engine is an outcome too."""
+        started = time.perf_counter()
+        outcome = await self.engine.invoke(connection.name, kind, args, context={})
+        stats = self.stats.setdefault((connection.name, kind), ScriptStats())
+        stats.invocations += 1
+        stats.errors += outcome.status == "error"
+        stats.timeouts += outcome.status == "timeout"
+        await _log.ainfo(
+            "script_invoked",
+            connection=connection.name,
+            kind=kind,
+            invocation_id=outcome.invocation_id,
+            outcome=outcome.status,
+            error=None if outcome.error is None else outcome.error.name,
+            elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+        )
+        return outcome
+
+    async def event(
+        self,
+        type_: str,
+        caller: Caller | None,
+        *,
+        connection: str | None = None,
+        user_id: str | None = None,
+        user_name: str | None = None,
+        description: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> TenantLog:
+        """Record a tenant log event (Auth0's /api/v2/logs)."""
+        return await self.store.append_log(
+            NewLog(
+                type=type_,
+                description=description,
+                connection=connection,
+                client_id=None if caller is None else caller.client_id,
+                client_name=None if caller is None else caller.client_name,
+                ip=None if caller is None else caller.ip,
+                user_agent=None if caller is None else caller.user_agent,
+                user_id=user_id,
+                user_name=user_name,
+                details=details or {},
+            )
+        )
+
+
+def failure(
+    connection: ConnectionSettings,
+    kind: ScriptKind,
+    outcome: Outcome,
+    *,
+    secrets: tuple[str, ...] = (),
+) -> ScriptFailedError:
+    """The error a request ends with when a script failed in a way the flow cannot use.
+
+    The script's own error message is passed on, with ``secrets`` (the passwords the script
+    was given) blanked out should the script have put them in it.
+    """
+    if outcome.status == "timeout":
+        detail = (
+            f"it did not call back within {connection.timeout_seconds:g} s; check that every "
+            "path of the script calls callback, and that the legacy store answers"
+        )
+    elif outcome.error is not None:
+        detail = f"{outcome.error.name}: {outcome.error.message}"
+    else:
+        detail = f"it ended with {outcome.status}"
+    for secret in secrets:
+        if secret:
+            detail = detail.replace(secret, "[redacted]")
+    return ScriptFailedError(connection.name, kind, detail)
