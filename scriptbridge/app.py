@@ -4,10 +4,12 @@ reverse order (store, engine, tokens, flows), its middlewares and its routes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import socket
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 import structlog
 from aiohttp import web
@@ -107,12 +109,20 @@ async def _access_log(request: web.Request, handler: Handler) -> web.StreamRespo
         )
 
 
-async def serve(settings: Settings, on_listening: Callable[[str], None]) -> None:
-    """Run the service until SIGINT or SIGTERM, then stop taking connections, let requests
-    in flight finish, and close the engine and the store.
+@dataclass(frozen=True)
+class Listening:
+    """A running service: the URL it answers on, and its application."""
+
+    url: str
+    app: web.Application
+
+
+@contextlib.asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Listening]:
+    """The service, answering on its socket. On exit it stops taking
+    connections, lets requests in flight finish, and closes the engine and the store.
 
     The socket is bound first, so that with port 0 the issuer names the port chosen.
-    ``on_listening`` gets the URL once the service answers.
     """
     server = settings.server
     family = socket.AF_INET6 if ":" in server.host else socket.AF_INET
@@ -120,8 +130,9 @@ async def serve(settings: Settings, on_listening: Callable[[str], None]) -> None
     port = sock.getsockname()[1]
     # In-flight requests may be waiting on a script; give them its whole time limit.
     grace = max((c.timeout_seconds for c in settings.connections), default=20.0) + 5.0
+    application = create_app(settings, settings.server.public_url(port))
     runner = web.AppRunner(
-        create_app(settings, settings.server.public_url(port)),
+        application,
         handle_signals=False,
         access_log=None,
         shutdown_timeout=grace,
@@ -129,14 +140,21 @@ async def serve(settings: Settings, on_listening: Callable[[str], None]) -> None
     try:
         await runner.setup()
         await web.SockSite(runner, sock).start()
+        host = f"[{server.host}]" if family == socket.AF_INET6 else server.host
+        yield Listening(f"http://{host}:{port}/", application)
+    finally:
+        await runner.cleanup()
+        sock.close()
+
+
+async def serve(settings: Settings, on_listening: Callable[[str], None]) -> None:
+    """Run the service until SIGINT or SIGTERM; ``on_listening`` gets its URL once it
+    answers."""
+    async with running(settings) as listening:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        host = f"[{server.host}]" if family == socket.AF_INET6 else server.host
-        on_listening(f"http://{host}:{port}/")
+        on_listening(listening.url)
         await stop.wait()
         await _log.ainfo("service_stopping")
-    finally:
-        await runner.cleanup()
-        sock.close()

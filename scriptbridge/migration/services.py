@@ -92,8 +92,8 @@ class Services:
         description: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> TenantLog:
-        """Record a tenant log event (Auth0's /api/v2/logs)."""
-        return await self.store.append_log(
+        """Record a tenant log event (Auth0's /api/v2/logs) and log it."""
+        logged = await self.store.append_log(
             NewLog(
                 type=type_,
                 description=description,
@@ -107,6 +107,15 @@ class Services:
                 details=details or {},
             )
         )
+        await _log.ainfo(
+            "user_migrated" if type_ == "migration" else "tenant_event",
+            type=type_,
+            log_id=logged.log_id,
+            connection=connection,
+            user_id=user_id,
+            description=description,
+        )
+        return logged
 
 
 def failure(

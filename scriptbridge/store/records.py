@@ -45,7 +45,7 @@ class User:
     username: str | None
     email_verified: bool
     #: bcrypt hash; None in legacy mode, where the legacy store keeps the password.
-    password_hash: str | None
+    password_hash: str | None = field(repr=False)
     name: str | None
     nickname: str | None
     given_name: str | None
@@ -113,7 +113,7 @@ class NewUser:
     email: str | None
     username: str | None
     email_verified: bool
-    password_hash: str | None
+    password_hash: str | None = field(repr=False)
     migrated_by: MigratedBy
     name: str | None = None
     nickname: str | None = None
@@ -163,7 +163,8 @@ class Ticket:
     ticket is used.
     """
 
-    ticket_id: str
+    #: The secret in the ticket's URL: kept out of repr.
+    ticket_id: str = field(repr=False)
     connection: str
     email: str
     user_id: UserId | None
@@ -179,8 +180,9 @@ class SigningKey:
     """An RS256 key the service signs tokens with; the newest one signs."""
 
     kid: str
-    private_pem: str
-    created_at: dt.datetime
+    #: Kept out of repr, so that no traceback or log line shows it.
+    private_pem: str = field(repr=False)
+    created_at: dt.datetime = field(default_factory=now)
 
 
 @dataclass(frozen=True)
