@@ -1,0 +1,441 @@
+"""The identity store on SQLite, through aiosqlite.
+
+One connection is the one writer. An asyncio lock lends it to one Store method at a time, for
+one short transaction, so transactions never interleave on it; WAL lets other processes (the
+CLI, the sqlite3 shell) read meanwhile. Writes begin with ``BEGIN IMMEDIATE``, taking the
+database's write lock before they read, so no other process can slip in between a check and
+the write it guards. The tables, and how records are kept in them, are in _schema.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from scriptbridge.errors import DuplicateUserError, ScriptbridgeError
+from scriptbridge.store._schema import (
+    changed_columns,
+    from_stamp,
+    log_from,
+    migrate,
+    new_user_columns,
+    optional_stamp,
+    stamp,
+    ticket_from,
+    to_json,
+    user_from,
+)
+from scriptbridge.store.base import Store
+from scriptbridge.store.records import (
+    NewLog,
+    NewUser,
+    SigningKey,
+    TenantLog,
+    Ticket,
+    User,
+    UserChanges,
+    UserId,
+    now,
+)
+
+_BUSY_TIMEOUT_MS = 5_000
+_LOG_ID_DIGITS = 24
+
+_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    # In WAL mode, NORMAL skips the fsync at each commit, not the atomicity: a commit is
+    # written to the WAL whole and checksummed, and recovery replays only whole commits. A
+    # killed process loses nothing (the OS has the pages); a power cut may lose the last few
+    # commits, whole, never half of one.
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+    f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS:d}",
+)
+
+#: The field each unique constraint of ``users`` guards, by the column SQLite's message names.
+_UNIQUE_FIELDS = {
+    "users.user_id": "user_id",
+    "users.email_key": "email",
+    "users.username_key": "username",
+}
+
+
+class SqliteStore(Store):
+    """The Store on one SQLite file (or ``":memory:"``). Open it with ``SqliteStore.open``."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def open(cls, path: Path | str) -> AsyncIterator[SqliteStore]:
+        """Open the store at ``path``, creating it or bringing its schema up to date, and
+        close it on exit. Raises ScriptbridgeError when the file cannot be used."""
+        try:
+            await asyncio.to_thread(_probe, path)
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise ScriptbridgeError(f"cannot open the store {path}: {error}") from error
+        try:
+            try:
+                db.row_factory = sqlite3.Row
+                for pragma in _PRAGMAS:
+                    await db.execute(pragma)
+                await migrate(db, str(path))
+            except sqlite3.Error as error:
+                raise ScriptbridgeError(f"cannot open the store {path}: {error}") from error
+            yield cls(db)
+        finally:
+            await db.close()
+
+    @contextlib.asynccontextmanager
+    async def _reading(self) -> AsyncIterator[_Tx]:
+        """The connection for reads: one statement each, so no transaction of their own."""
+        async with self._lock:
+            yield _Tx(self._db)
+
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[_Tx]:
+        """One write transaction: committed when the block ends, rolled back if it raises
+        (or is cancelled)."""
+        async with self._lock:
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+                yield _Tx(self._db)
+                await self._db.commit()
+            except BaseException:
+                # Shielded: a second cancellation still leaves the rollback queued, ahead of
+                # any statement of the next transaction. A no-op when no transaction is open.
+                await asyncio.shield(self._db.rollback())
+                raise
+
+    # -- users -----------------------------------------------------------------------------
+
+    async def get_user(self, user_id: UserId) -> User | None:
+        async with self._reading() as tx:
+            return await _get_user(tx, user_id)
+
+    async def find_user(self, connection: str, identifier: str) -> User | None:
+        key = identifier.lower()
+        async with self._reading() as tx:
+            row = await tx.row(
+                "SELECT * FROM users WHERE connection = ? AND (email_key = ? OR username_key = ?)"
+                " ORDER BY email_key IS ? DESC LIMIT 1",  # an email match before a username one
+                (connection, key, key, key),
+            )
+        return None if row is None else user_from(row)
+
+    async def create_user(self, user: NewUser) -> User:
+        async with self._writing() as tx:
+            return await _create_user(tx, user, now())
+
+    async def update_user(self, user_id: UserId, changes: UserChanges) -> User | None:
+        async with self._writing() as tx:
+            return await _update_user(tx, user_id, changes, now())
+
+    async def record_login(self, user_id: UserId, ip: str | None) -> User | None:
+        async with self._writing() as tx:
+            changed = await tx.run(
+                "UPDATE users SET logins_count = logins_count + 1, last_login = ?, last_ip = ?"
+                " WHERE user_id = ?",
+                (stamp(now()), ip, user_id),
+            )
+            return await _get_user(tx, user_id) if changed else None
+
+    async def delete_user(self, user_id: UserId) -> bool:
+        async with self._writing() as tx:
+            # The user's tickets go with it: ON DELETE CASCADE.
+            return await tx.run("DELETE FROM users WHERE user_id = ?", (user_id,)) > 0
+
+    async def count_users(self, connection: str | None = None) -> int:
+        async with self._reading() as tx:
+            if connection is None:
+                row = await tx.row("SELECT count(*) FROM users")
+            else:
+                row = await tx.row("SELECT count(*) FROM users WHERE connection = ?", (connection,))
+        assert row is not None  # count(*) always returns a row
+        return int(row[0])
+
+    # -- password-change tickets -----------------------------------------------------------
+
+    async def add_ticket(self, ticket: Ticket) -> None:
+        async with self._writing() as tx:
+            await tx.run(
+                "INSERT INTO tickets (ticket_id, connection, email, user_id, profile, created_at,"
+                " expires_at, result_url, used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    ticket.ticket_id,
+                    ticket.connection,
+                    ticket.email,
+                    ticket.user_id,
+                    None if ticket.profile is None else to_json(ticket.profile),
+                    stamp(ticket.created_at),
+                    stamp(ticket.expires_at),
+                    ticket.result_url,
+                    optional_stamp(ticket.used_at),
+                ),
+            )
+
+    async def get_ticket(self, ticket_id: str) -> Ticket | None:
+        async with self._reading() as tx:
+            row = await tx.row("SELECT * FROM tickets WHERE ticket_id = ?", (ticket_id,))
+        return None if row is None else ticket_from(row)
+
+    async def redeem_ticket(
+        self,
+        ticket_id: str,
+        *,
+        create: NewUser | None = None,
+        change: tuple[UserId, UserChanges] | None = None,
+    ) -> User | None:
+        if (create is None) == (change is None):
+            raise ValueError("redeem_ticket takes exactly one of create= and change=")
+        moment = now()
+        async with self._writing() as tx:
+            row = await tx.row("SELECT * FROM tickets WHERE ticket_id = ?", (ticket_id,))
+            if row is None:
+                return None
+            ticket = ticket_from(row)
+            if ticket.used_at is not None or ticket.expires_at <= moment:
+                return None
+            user: User | None
+            if create is not None:
+                user = await _create_user(tx, create, moment)
+            else:
+                assert change is not None  # one of the two, checked above
+                user = await _update_user(tx, *change, moment)
+            if user is None:  # the user to change is gone; nothing was written
+                return None
+            # A ticket that migrates a user becomes that user's: it goes when the user does.
+            await tx.run(
+                "UPDATE tickets SET used_at = ?, user_id = coalesce(user_id, ?)"
+                " WHERE ticket_id = ?",
+                (stamp(moment), user.user_id, ticket_id),
+            )
+            for identifier in {ticket.email, user.email, user.username}:
+                if identifier is None:
+                    continue
+                await _clear_failures(tx, ticket.connection, identifier, None)
+            return user
+
+    # -- signing keys ----------------------------------------------------------------------
+
+    async def signing_keys(self) -> list[SigningKey]:
+        async with self._reading() as tx:
+            rows = await tx.rows(
+                "SELECT kid, private_pem, created_at FROM signing_keys"
+                " ORDER BY created_at DESC, rowid DESC"
+            )
+        return [
+            SigningKey(
+                kid=row["kid"],
+                private_pem=row["private_pem"],
+                created_at=from_stamp(row["created_at"]),
+            )
+            for row in rows
+        ]
+
+    async def add_signing_key(self, key: SigningKey) -> None:
+        async with self._writing() as tx:
+            await tx.run(
+                "INSERT INTO signing_keys (kid, private_pem, created_at) VALUES (?, ?, ?)",
+                (key.kid, key.private_pem, stamp(key.created_at)),
+            )
+
+    # -- failed login attempts -------------------------------------------------------------
+
+    async def add_failure(self, connection: str, identifier: str, ip: str) -> int:
+        key = (connection, identifier.lower(), ip)
+        async with self._writing() as tx:
+            await tx.run(
+                "INSERT INTO failures (connection, identifier_key, ip, count, last_at)"
+                " VALUES (?, ?, ?, 1, ?) ON CONFLICT (connection, identifier_key, ip)"
+                " DO UPDATE SET count = count + 1, last_at = excluded.last_at",
+                (*key, stamp(now())),
+            )
+            return await _failures(tx, *key)
+
+    async def failures(self, connection: str, identifier: str, ip: str) -> int:
+        async with self._reading() as tx:
+            return await _failures(tx, connection, identifier.lower(), ip)
+
+    async def clear_failures(self, connection: str, identifier: str, ip: str | None = None) -> None:
+        async with self._writing() as tx:
+            await _clear_failures(tx, connection, identifier, ip)
+
+    # -- tenant log events and the outbox ---------------------------------------------------
+
+    async def append_log(self, event: NewLog) -> TenantLog:
+        details = to_json(event.details)
+        moment = now()
+        async with self._writing() as tx:
+            await tx.run("UPDATE log_sequence SET last = last + 1")
+            row = await tx.row("SELECT last FROM log_sequence")
+            assert row is not None  # the migration inserts the one row
+            log_id = f"{row[0]:0{_LOG_ID_DIGITS}d}"
+            await tx.run(
+                "INSERT INTO logs (log_id, date, type, description, connection, client_id,"
+                " client_name, ip, user_agent, user_id, user_name, details)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    log_id,
+                    stamp(moment),
+                    event.type,
+                    event.description,
+                    event.connection,
+                    event.client_id,
+                    event.client_name,
+                    event.ip,
+                    event.user_agent,
+                    event.user_id,
+                    event.user_name,
+                    details,
+                ),
+            )
+        return TenantLog(
+            log_id=log_id,
+            date=moment,
+            type=event.type,
+            description=event.description,
+            connection=event.connection,
+            client_id=event.client_id,
+            client_name=event.client_name,
+            ip=event.ip,
+            user_agent=event.user_agent,
+            user_id=event.user_id,
+            user_name=event.user_name,
+            details=json.loads(details),  # a copy, as a read would give
+        )
+
+    async def logs(self, *, after: str | None = None, limit: int = 100) -> list[TenantLog]:
+        if limit < 0:
+            raise ValueError(f"limit must be 0 or more, not {limit}")
+        async with self._reading() as tx:
+            rows = await tx.rows(
+                "SELECT * FROM logs WHERE log_id > ? ORDER BY log_id LIMIT ?",
+                ("" if after is None else after, limit),  # every id is > ''
+            )
+        return [log_from(row) for row in rows]
+
+    async def add_message(self, kind: str, recipient: str, body: str) -> None:
+        async with self._writing() as tx:
+            await tx.run(
+                "INSERT INTO messages (kind, recipient, body, created_at) VALUES (?, ?, ?, ?)",
+                (kind, recipient, body, stamp(now())),
+            )
+
+    async def messages(self, recipient: str | None = None) -> list[tuple[str, str, str]]:
+        async with self._reading() as tx:
+            if recipient is None:
+                rows = await tx.rows("SELECT kind, recipient, body FROM messages ORDER BY seq")
+            else:
+                rows = await tx.rows(
+                    "SELECT kind, recipient, body FROM messages WHERE recipient = ? ORDER BY seq",
+                    (recipient,),
+                )
+        return [(row[0], row[1], row[2]) for row in rows]
+
+
+def _probe(path: Path | str) -> None:
+    """Open and close the file once, so that a path SQLite cannot open fails here: after a
+    failed ``aiosqlite.connect`` its worker thread still runs, and ends on its own later."""
+    sqlite3.connect(path).close()
+
+
+class _Tx:
+    """The connection, lent to one transaction (or one read) by the store's lock."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def rows(self, sql: str, parameters: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        return list(await self._db.execute_fetchall(sql, parameters))
+
+    async def row(self, sql: str, parameters: Iterable[Any] = ()) -> sqlite3.Row | None:
+        rows = await self.rows(sql, parameters)
+        return rows[0] if rows else None
+
+    async def run(self, sql: str, parameters: Iterable[Any] = ()) -> int:
+        """Execute a write; the number of rows it changed."""
+        async with self._db.execute(sql, parameters) as cursor:
+            return cursor.rowcount
+
+
+# -- statements more than one method runs ---------------------------------------------------
+
+
+async def _get_user(tx: _Tx, user_id: str) -> User | None:
+    row = await tx.row("SELECT * FROM users WHERE user_id = ?", (user_id,))
+    return None if row is None else user_from(row)
+
+
+async def _create_user(tx: _Tx, user: NewUser, moment: dt.datetime) -> User:
+    columns = new_user_columns(user, moment)
+    names = ", ".join(columns)  # new_user_columns' names, never input
+    with _duplicates(user.connection):
+        await tx.run(
+            f"INSERT INTO users ({names}) VALUES ({', '.join('?' * len(columns))})",
+            tuple(columns.values()),
+        )
+    created = await _get_user(tx, user.user_id)
+    assert created is not None  # inserted just above, in this transaction
+    return created
+
+
+async def _update_user(
+    tx: _Tx, user_id: UserId, changes: UserChanges, moment: dt.datetime
+) -> User | None:
+    current = await tx.row("SELECT connection FROM users WHERE user_id = ?", (user_id,))
+    if current is None:
+        return None
+    columns = changed_columns(changes, moment)
+    assignments = ", ".join(f"{name} = ?" for name in columns)  # UserChanges' fields only
+    with _duplicates(current["connection"]):
+        await tx.run(
+            f"UPDATE users SET {assignments} WHERE user_id = ?", (*columns.values(), user_id)
+        )
+    return await _get_user(tx, user_id)
+
+
+async def _failures(tx: _Tx, connection: str, key: str, ip: str) -> int:
+    row = await tx.row(
+        "SELECT count FROM failures WHERE connection = ? AND identifier_key = ? AND ip = ?",
+        (connection, key, ip),
+    )
+    return 0 if row is None else int(row[0])
+
+
+async def _clear_failures(tx: _Tx, connection: str, identifier: str, ip: str | None) -> None:
+    if ip is None:
+        await tx.run(
+            "DELETE FROM failures WHERE connection = ? AND identifier_key = ?",
+            (connection, identifier.lower()),
+        )
+    else:
+        await tx.run(
+            "DELETE FROM failures WHERE connection = ? AND identifier_key = ? AND ip = ?",
+            (connection, identifier.lower(), ip),
+        )
+
+
+@contextlib.contextmanager
+def _duplicates(connection: str) -> Iterator[None]:
+    """Turn a violated unique constraint of ``users`` into DuplicateUserError."""
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        message = str(error)  # "UNIQUE constraint failed: users.connection, users.email_key"
+        if message.startswith("UNIQUE constraint failed:"):
+            for column, field in _UNIQUE_FIELDS.items():
+                if column in message:
+                    raise DuplicateUserError(connection, field) from error
+        raise

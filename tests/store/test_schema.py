@@ -1,0 +1,83 @@
+"""The store's schema migrations: forward steps, counted in PRAGMA user_version."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from scriptbridge.errors import ScriptbridgeError
+from scriptbridge.store import SqliteStore
+from scriptbridge.store._schema import STEPS, migrate
+
+TABLES = {"users", "tickets", "signing_keys", "failures", "log_sequence", "logs", "messages"}
+
+
+@pytest.fixture
+async def db(db_path: Path) -> AsyncIterator[aiosqlite.Connection]:
+    async with aiosqlite.connect(db_path, isolation_level=None) as connection:
+        yield connection
+
+
+async def version(db: aiosqlite.Connection) -> int:
+    rows = list(await db.execute_fetchall("PRAGMA user_version"))
+    return int(rows[0][0])
+
+
+async def tables(db: aiosqlite.Connection) -> set[str]:
+    rows = await db.execute_fetchall("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {row[0] for row in rows} - {"sqlite_sequence"}
+
+
+async def test_a_new_store_is_migrated_from_version_0_to_the_newest(db_path: Path) -> None:
+    async with SqliteStore.open(db_path):
+        pass
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone() == (len(STEPS),)
+        names = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
+    raw.close()
+    assert names >= TABLES
+
+
+async def test_migrate_reports_the_version_it_found(db: aiosqlite.Connection) -> None:
+    assert await migrate(db, "test.db") == 0
+    assert await migrate(db, "test.db") == len(STEPS)  # up to date: nothing to run
+    assert await version(db) == len(STEPS)
+    assert await tables(db) == TABLES
+
+
+async def test_migrate_runs_only_the_missing_steps_in_order(db: aiosqlite.Connection) -> None:
+    one = ("CREATE TABLE a (x INTEGER)", "INSERT INTO a VALUES (1)")
+    two = ("ALTER TABLE a ADD COLUMN y INTEGER DEFAULT 2", "INSERT INTO a (x) VALUES (3)")
+    three = ("CREATE TABLE b AS SELECT x + y AS z FROM a",)
+    assert await migrate(db, "test.db", [one]) == 0
+    assert await version(db) == 1
+    assert await migrate(db, "test.db", [one, two, three]) == 1  # `one` does not run again
+    assert await version(db) == 3
+    assert list(await db.execute_fetchall("SELECT x, y FROM a ORDER BY x")) == [(1, 2), (3, 2)]
+    assert list(await db.execute_fetchall("SELECT z FROM b ORDER BY z")) == [(3,), (5,)]
+
+
+async def test_a_failing_step_leaves_the_store_at_its_old_version(
+    db: aiosqlite.Connection,
+) -> None:
+    one = ("CREATE TABLE a (x INTEGER)",)
+    broken = ("CREATE TABLE c (x INTEGER)", "INSERT INTO nowhere VALUES (1)")
+    await migrate(db, "test.db", [one])
+    with pytest.raises(sqlite3.OperationalError, match="nowhere"):
+        await migrate(db, "test.db", [one, ("CREATE TABLE b (x INTEGER)",), broken])
+    assert await version(db) == 1
+    assert await tables(db) == {"a"}
+    assert not db.in_transaction
+
+
+async def test_migrate_refuses_a_newer_schema(db: aiosqlite.Connection) -> None:
+    await db.execute("PRAGMA user_version = 7")
+    with pytest.raises(
+        ScriptbridgeError, match=r"newer scriptbridge \(schema 7, this one knows 1\)"
+    ):
+        await migrate(db, "test.db", [("CREATE TABLE a (x INTEGER)",)])
+    assert await tables(db) == set()
