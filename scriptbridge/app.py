@@ -17,7 +17,7 @@ from aiohttp import web
 from scriptbridge.api import authentication, reset
 from scriptbridge.api.errors import Handler, error_middleware
 from scriptbridge.api.keys import SERVICES, TOKENS
-from scriptbridge.engine import Engine, LogEvent
+from scriptbridge.engine import Engine, HostModule, LogEvent
 from scriptbridge.errors import ScriptParseError, SettingsError
 from scriptbridge.migration import Guard, Services, StoreOutbox
 from scriptbridge.node.modules import builtin_modules
@@ -46,7 +46,7 @@ def _resources(settings: Settings, issuer: str) -> Callable[[web.Application], A
     async def resources(app: web.Application) -> AsyncIterator[None]:
         async with (
             SqliteStore.open(settings.store.path) as store,
-            Engine(builtin_modules(), on_log=_script_log) as engine,
+            Engine(_modules(settings), on_log=_script_log) as engine,
         ):
             for index, connection in enumerate(settings.connections):
                 try:
@@ -71,6 +71,15 @@ def _resources(settings: Settings, issuer: str) -> Callable[[web.Application], A
             yield
 
     return resources
+
+
+def _modules(settings: Settings) -> tuple[HostModule, ...]:
+    outbound = settings.outbound
+    return builtin_modules(
+        allow_hosts=outbound.allow_hosts,
+        deny_hosts=outbound.deny_hosts,
+        http_timeout_seconds=outbound.timeout_seconds,
+    )
 
 
 def _script_log(event: LogEvent) -> None:

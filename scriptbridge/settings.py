@@ -39,6 +39,7 @@ from scriptbridge._settings_reader import (
 )
 from scriptbridge.engine import KINDS, ConnectionSpec, Limits, ScriptKind, load_script
 from scriptbridge.errors import ScriptFileError, SettingsError
+from scriptbridge.node.modules.http import DEFAULT_DENY
 
 PasswordPolicy = Literal["none", "low", "fair", "good", "excellent"]
 SignupExistsError = Literal["invalid_signup", "user_exists"]
@@ -140,6 +141,37 @@ class StoreSettings:
         metadata=doc(
             "The SQLite file of scriptbridge's user store, created on first start; relative to "
             "the configuration file's directory. Unset: scriptbridge.db in the working directory."
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class OutboundSettings:
+    """``[outbound]``: what the scripts' HTTP requests (request, axios, fetch, http/https)
+    may reach."""
+
+    allow_hosts: tuple[str, ...] = field(
+        default=(),
+        metadata=doc(
+            "Host names scripts may reach (exact names, or *.example.com for any subdomain); "
+            "empty: any host not denied."
+        ),
+    )
+    deny_hosts: tuple[str, ...] = field(
+        default=DEFAULT_DENY,
+        metadata=doc(
+            "Networks (CIDR) and host names no script may reach, checked against every address "
+            "a name resolves to. The default denies link-local and cloud metadata addresses; "
+            "setting it replaces that list."
+        ),
+    )
+    timeout_seconds: float = field(
+        default=20.0,
+        metadata=doc(
+            "The longest any outbound request may take; a script's own timeout can only "
+            "shorten it.",
+            low=0.01,
+            high=600.0,
         ),
     )
 
@@ -314,6 +346,7 @@ class Settings:
     connections: tuple[ConnectionSettings, ...]
     #: The configuration file's path, or EMBEDDED_SOURCE.
     source: str
+    outbound: OutboundSettings = OutboundSettings()
 
     def connection(self, name: str) -> ConnectionSettings | None:
         return next((c for c in self.connections if c.name == name), None)
@@ -326,6 +359,7 @@ class Settings:
 _SECTIONS: Final[tuple[tuple[str, type[Any]], ...]] = (
     ("server.", ServerSettings),
     ("store.", StoreSettings),
+    ("outbound.", OutboundSettings),
     ("clients[].", ClientSettings),
     ("connections[].", ConnectionSettings),
 )
@@ -387,7 +421,7 @@ def load_connection_spec(connection: ConnectionSettings) -> ConnectionSpec:
 
 
 def _build(reader: Reader, document: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
-    reader.only(document, ("server", "store", "clients", "connections"), "", "section")
+    reader.only(document, ("server", "store", "outbound", "clients", "connections"), "", "section")
     server = reader.build(
         ServerSettings, reader.table(document.get("server", {}), "server"), "server"
     )
@@ -423,7 +457,12 @@ def _build(reader: Reader, document: Mapping[str, Any], environ: Mapping[str, st
     for i, client in enumerate(clients):
         _check_client(reader, client, key_path("clients", i), names)
 
-    return Settings(server, store, tuple(clients), tuple(connections), reader.source)
+    outbound = reader.build(
+        OutboundSettings, reader.table(document.get("outbound", {}), "outbound"), "outbound"
+    )
+    return Settings(
+        server, store, tuple(clients), tuple(connections), reader.source, outbound=outbound
+    )
 
 
 def _misplaced(reader: Reader, table: Mapping[str, Any], key: str) -> None:

@@ -17,6 +17,7 @@ from scriptbridge.settings import (
     PASSWORD_REALM,
     ClientSettings,
     ConnectionSettings,
+    OutboundSettings,
     ServerSettings,
     Settings,
     StoreSettings,
@@ -50,6 +51,11 @@ max_failed_attempts = 0
 
 [store]
 path = "data/users.db"
+
+[outbound]
+allow_hosts = ["legacy.example.com", "*.internal.example.com"]
+deny_hosts = ["10.0.0.0/8"]
+timeout_seconds = 5
 
 [[clients]]
 name = "web app"
@@ -131,6 +137,11 @@ def test_a_full_file_sets_every_key(tmp_path: Path) -> None:
         max_failed_attempts=0,
     )
     assert settings.store == StoreSettings(path=tmp_path / "data" / "users.db")
+    assert settings.outbound == OutboundSettings(
+        allow_hosts=("legacy.example.com", "*.internal.example.com"),
+        deny_hosts=("10.0.0.0/8",),
+        timeout_seconds=5.0,
+    )
     assert settings.clients == (
         ClientSettings(
             name="web app",
@@ -543,6 +554,7 @@ def test_every_setting_is_documented() -> None:
     sections = {
         "server.": ServerSettings,
         "store.": StoreSettings,
+        "outbound.": OutboundSettings,
         "clients[].": ClientSettings,
         "connections[].": ConnectionSettings,
     }
