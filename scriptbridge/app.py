@@ -17,15 +17,18 @@ from aiohttp import web
 from scriptbridge.api import authentication, reset
 from scriptbridge.api.errors import Handler, error_middleware
 from scriptbridge.api.keys import SERVICES, TOKENS
+from scriptbridge.connections import Connections
 from scriptbridge.engine import Engine, HostModule, LogEvent
 from scriptbridge.errors import ScriptParseError, SettingsError
 from scriptbridge.migration import Guard, Services, StoreOutbox
 from scriptbridge.node.modules import builtin_modules
-from scriptbridge.settings import Settings, load_connection_spec
+from scriptbridge.settings import Settings
 from scriptbridge.store import SqliteStore
 from scriptbridge.tokens import Tokens
 
 _log = structlog.get_logger("scriptbridge.app")
+#: How often statistics are saved and connection changes of other processes picked up.
+HOUSEKEEPING_SECONDS = 2.0
 _scripts = structlog.get_logger("scriptbridge.script")
 
 
@@ -48,13 +51,14 @@ def _resources(settings: Settings, issuer: str) -> Callable[[web.Application], A
             SqliteStore.open(settings.store.path) as store,
             Engine(_modules(settings), on_log=_script_log) as engine,
         ):
-            for index, connection in enumerate(settings.connections):
-                try:
-                    await engine.load(load_connection_spec(connection))
-                except ScriptParseError as error:
-                    raise SettingsError(
-                        settings.source, f"connections[{index}].scripts", str(error)
-                    ) from None
+            connections = Connections(settings, store, engine)
+            try:
+                await connections.load()
+            except ScriptParseError as error:
+                index = len(connections.all())
+                raise SettingsError(
+                    settings.source, f"connections[{index}].scripts", str(error)
+                ) from None
             tokens = await Tokens.open(store, issuer, settings.server.token_lifetime_seconds)
             app[TOKENS] = tokens
             app[SERVICES] = Services(
@@ -64,13 +68,34 @@ def _resources(settings: Settings, issuer: str) -> Callable[[web.Application], A
                 outbox=StoreOutbox(store),
                 issuer=issuer,
                 guard=Guard(store, settings.server.max_failed_attempts),
+                connections=connections,
             )
             await _log.ainfo(
                 "service_ready", issuer=issuer, connections=[c.name for c in settings.connections]
             )
-            yield
+            housekeeping = asyncio.create_task(_housekeeping(app[SERVICES]))
+            try:
+                yield
+            finally:
+                housekeeping.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await housekeeping
+                await app[SERVICES].flush_stats()
 
     return resources
+
+
+async def _housekeeping(services: Services) -> None:
+    """Every few seconds: save the script statistics, and pick up connection changes made by
+    other processes sharing the store (``scriptbridge migration disconnect``, say)."""
+    while True:
+        await asyncio.sleep(HOUSEKEEPING_SECONDS)
+        try:
+            await services.flush_stats()
+            for name in await services.connections.refresh():
+                await _log.ainfo("connection_reloaded", connection=name)
+        except Exception:
+            await _log.aexception("housekeeping_failed")
 
 
 def _modules(settings: Settings) -> tuple[HostModule, ...]:

@@ -290,3 +290,12 @@ class NotFoundError(ApiError):
     status = 404
     code = "not_found"
     name = "NotFoundError"
+
+
+class QueryError(ScriptbridgeError, ValueError):
+    """A search query scriptbridge cannot run; the message says which part and why."""
+
+    def __init__(self, query: str, problem: str) -> None:
+        self.query = query
+        self.problem = problem
+        super().__init__(f"Query {query!r} is not supported: {problem}")

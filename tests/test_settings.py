@@ -87,6 +87,7 @@ verify = "js/verify.js"
 change_password = "js/change_password.js"
 delete = "js/delete.js"
 change_email = "js/change_email.js"
+count_users = "js/count_users.js"
 
 [connections.configuration]
 API_URL = "https://legacy.example.com"
@@ -257,7 +258,7 @@ PROBLEMS = [
     ("unknown-server-key", server("prot = 1"), "server.prot",
      "unknown setting; did you mean 'port'?"),
     ("scripts-subtable", MINIMAL + "[connections.scripts.extra]\n", "connections[0].scripts.extra",
-     "unknown key; expected one of: change_email, change_password, create,"),
+     "unknown key; expected one of: change_email, change_password, count_users,"),
     ("unknown-kind", MINIMAL + 'logn = "x.js"', "connections[0].scripts.logn",
      "unknown key; did you mean 'login'?"),
     ("setting-under-scripts", MINIMAL + "runners = 1", "connections[0].scripts.runners",

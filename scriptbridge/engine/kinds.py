@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Final, Literal, get_args
 
 ScriptKind = Literal[
-    "login", "get_user", "create", "verify", "change_password", "delete", "change_email"
+    "login",
+    "get_user",
+    "create",
+    "verify",
+    "change_password",
+    "delete",
+    "change_email",
+    "count_users",
 ]
 
 KINDS: Final[tuple[ScriptKind, ...]] = get_args(ScriptKind)
@@ -19,6 +26,9 @@ ARGUMENTS: Final[dict[ScriptKind, tuple[str, ...]]] = {
     "change_password": ("email", "new_password"),
     "delete": ("id",),
     "change_email": ("email", "new_email", "verified"),
+    # A scriptbridge extension, not an Auth0 kind: `function countUsers(callback)` answers how
+    # many users the legacy store holds, for the migration's progress figure.
+    "count_users": (),
 }
 
 #: Kinds whose successful result is a user profile that must identify the user.

@@ -9,8 +9,13 @@ from typing import Any
 
 import structlog
 
+from scriptbridge.connections import Connections
 from scriptbridge.engine import Engine, Outcome, ScriptKind
-from scriptbridge.errors import ScriptFailedError, UnknownConnectionApiError
+from scriptbridge.errors import (
+    ScriptFailedError,
+    ScriptNotDefinedError,
+    UnknownConnectionApiError,
+)
 from scriptbridge.migration.guard import Guard
 from scriptbridge.migration.outbox import Outbox
 from scriptbridge.settings import ConnectionSettings, Settings
@@ -47,7 +52,10 @@ class Services:
     #: The public base URL, ending in ``/``.
     issuer: str
     guard: Guard
+    connections: Connections
     stats: dict[tuple[str, ScriptKind], ScriptStats] = field(default_factory=dict)
+    #: Counts not yet added to the store's totals (see flush_stats).
+    unsaved: dict[tuple[str, ScriptKind], ScriptStats] = field(default_factory=dict)
 
     @property
     def rounds(self) -> int:
@@ -55,21 +63,40 @@ class Services:
         return self.settings.server.bcrypt_rounds
 
     def connection(self, name: str) -> ConnectionSettings:
-        found = self.settings.connection(name)
+        found = self.connections.get(name)
         if found is None:
             raise UnknownConnectionApiError(name)
         return found
+
+    async def flush_stats(self) -> None:
+        """Add the invocation counts gathered since the last flush to the store's totals."""
+        unsaved, self.unsaved = self.unsaved, {}
+        rows: list[tuple[str, str, int, int, int]] = [
+            (connection, kind, s.invocations, s.errors, s.timeouts)
+            for (connection, kind), s in unsaved.items()
+        ]
+        if rows:
+            await self.store.add_script_stats(rows)
 
     async def invoke(
         self, connection: ConnectionSettings, kind: ScriptKind, args: list[Any]
     ) -> Outcome:
         """Run one of the connection's scripts; a failure of the engine is an outcome too."""
         started = time.perf_counter()
-        outcome = await self.engine.invoke(connection.name, kind, args, context={})
-        stats = self.stats.setdefault((connection.name, kind), ScriptStats())
-        stats.invocations += 1
-        stats.errors += outcome.status == "error"
-        stats.timeouts += outcome.status == "timeout"
+        try:
+            outcome = await self.engine.invoke(connection.name, kind, args, context={})
+        except ScriptNotDefinedError:
+            raise ScriptFailedError(
+                connection.name,
+                kind,
+                f"the connection has no {kind} script; add one under [connections.scripts] "
+                "or over the Management API",
+            ) from None
+        for table in (self.stats, self.unsaved):
+            stats = table.setdefault((connection.name, kind), ScriptStats())
+            stats.invocations += 1
+            stats.errors += outcome.status == "error"
+            stats.timeouts += outcome.status == "timeout"
         await _log.ainfo(
             "script_invoked",
             connection=connection.name,

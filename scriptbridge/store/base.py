@@ -6,8 +6,9 @@ PostgreSQL one can follow behind the same interface without touching the flows.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
+from scriptbridge.store.query import Page, Query
 from scriptbridge.store.records import (
     NewLog,
     NewUser,
@@ -48,6 +49,24 @@ class Store(Protocol):
         """Delete the user (and its tickets); False when there was none."""
 
     async def count_users(self, connection: str | None = None) -> int: ...
+
+    async def search_users(
+        self, query: Query, page: Page, *, connection: str | None = None
+    ) -> tuple[list[User], int]:
+        """The users matching ``query`` (of one connection when given), sorted and paged as
+        ``page`` says (by default oldest first), and how many match in all.
+
+        Searchable fields: user_id, email, username, name, nickname, given_name, family_name,
+        picture, email_verified, blocked, logins_count, created_at, updated_at, last_login,
+        last_ip, migrated_by, migrated_at, identities.connection, identities.user_id,
+        identities.provider, user_metadata.PATH and app_metadata.PATH (PATH: dotted keys).
+        Raises QueryError for any other field.
+        """
+
+    async def migration_summary(self, connection: str) -> dict[str, Any]:
+        """How the connection's users came: ``{"total", "by": {migrated_by: count},
+        "per_day": [{"date": "YYYY-MM-DD", "login": n, "get_user": n}], "last_migrated_at":
+        datetime | None}``, per_day covering the days users were migrated on, oldest first."""
 
     # -- password-change tickets -----------------------------------------------------------
 
@@ -93,6 +112,28 @@ class Store(Protocol):
 
     async def logs(self, *, after: str | None = None, limit: int = 100) -> list[TenantLog]:
         """Events in log-id order, those after ``after`` when given."""
+
+    async def search_logs(self, query: Query, page: Page) -> tuple[list[TenantLog], int]:
+        """Events matching ``query``, sorted and paged (by default newest first), and how many
+        match in all. Searchable fields: log_id, date, type, description, connection,
+        client_id, client_name, ip, user_agent, user_id, user_name, details.PATH."""
+
+    # -- connections changed over the Management API ----------------------------------------
+
+    async def connection_state(self, connection: str) -> dict[str, Any] | None:
+        """What the Management API last set on the connection (scripts, options), which
+        overrides the configuration file; None when nothing was set."""
+
+    async def save_connection_state(self, connection: str, state: dict[str, Any]) -> None:
+        """Replace the connection's saved state (a JSON object)."""
+
+    # -- script statistics -------------------------------------------------------------------
+
+    async def add_script_stats(self, counts: list[tuple[str, str, int, int, int]]) -> None:
+        """Add (connection, kind, invocations, errors, timeouts) to the running totals."""
+
+    async def script_stats(self, connection: str) -> dict[str, tuple[int, int, int]]:
+        """kind → (invocations, errors, timeouts) of the connection, all time."""
 
     async def add_message(self, kind: str, recipient: str, body: str) -> None:
         """Record a message the outbox delivered (no mail server: the store keeps them)."""
