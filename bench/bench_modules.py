@@ -6,6 +6,9 @@ the end. Figures depend on the machine: README records where they came from.
 
 * ``pg``: a login script's query (``pg.connect``, one ``client.query``, ``done()``) through the
   engine against the same query on an asyncpg pool of the same size, at 1 and 100 in flight.
+* ``pg`` marginal (a second figure, not the target's): a login script that runs ``QUERIES``
+  queries one after another in one invocation, against the same ``QUERIES`` queries awaited one
+  after another on the asyncpg pool; it shows what a query costs once the invocation is paid.
 * ``bcrypt``: ``bcrypt.compare`` at cost 10 through the engine against ``bcrypt.checkpw`` in
   ``asyncio.to_thread``, with enough in flight to keep every core hashing.
 * A script that calls ``pg.connect`` on every login and never calls ``done()``: the server
@@ -63,6 +66,22 @@ PG_LOGIN = f"""function login(email, password, callback) {{
     }});
   }});
 }}"""
+QUERIES = 10
+PG_LOGIN_QUERIES = f"""function login(email, password, callback) {{
+  const pg = require('pg');
+  pg.connect(configuration.DATABASE_URL, (err, client, done) => {{
+    if (err) return callback(err);
+    let left = {QUERIES};
+    const next = () => client.query({json.dumps(QUERY)}, [email], (err, result) => {{
+      if (err) return callback(err);
+      if (--left > 0) return next();
+      done();
+      const row = result.rows[0];
+      callback(null, {{user_id: String(row.id), email: row.email}});
+    }});
+    next();
+  }});
+}}"""
 # The same login as scripts are often written: a connection per call, never given back.
 PG_LOGIN_NO_DONE = PG_LOGIN.replace("      done();\n", "")
 BCRYPT_LOGIN = """function login(email, password, callback) {
@@ -106,6 +125,17 @@ def direct(pool: asyncpg.Pool) -> Login:
 
     async def login(address: str) -> Any:
         row = await pool.fetchrow(QUERY, address)
+        return {"user_id": str(row["id"]), "email": row["email"]}
+
+    return login
+
+
+def direct_queries(pool: asyncpg.Pool) -> Login:
+    """The ``QUERIES`` queries of PG_LOGIN_QUERIES from Python, one after another."""
+
+    async def login(address: str) -> Any:
+        for _ in range(QUERIES):
+            row = await pool.fetchrow(QUERY, address)
         return {"user_id": str(row["id"]), "email": row["email"]}
 
     return login
@@ -203,6 +233,38 @@ async def bench_pg(url: str, figures: dict[str, Any]) -> None:
         figures["pg_query_us_each_100_in_flight_bridge"] = round(bridge_s / count * 1e6, 1)
         figures["pg_query_us_each_100_in_flight_asyncpg"] = round(python_s / count * 1e6, 1)
         figures["pg_query_time_ratio_100_in_flight"] = round(bridge_s / python_s, 2)
+
+    # The second figure: QUERIES queries per invocation, so that the invocation's own cost
+    # is spread over them.
+    async with (
+        Engine(host_modules=(pg_module(),)) as engine,
+        asyncpg.create_pool(url, min_size=0, max_size=POOL_SIZE) as pool,
+    ):
+        await engine.load(spec(PG_LOGIN_QUERIES, url))
+        bridge, python = through(engine), direct_queries(pool)
+        assert await bridge(email(7)) == await python(email(7))
+        await wall_s(bridge, 300, 100)  # warm up
+        await wall_s(python, 300, 100)
+        bridge_ms, python_ms = await best_of(
+            3,
+            {
+                "bridge": lambda: sequential_p50_ms(bridge, 200),
+                "python": lambda: sequential_p50_ms(python, 200),
+            },
+        )
+        key = f"pg_{QUERIES}_queries_per_login"
+        figures[f"{key}_p50_ms_1_in_flight_bridge"] = round(bridge_ms, 3)
+        figures[f"{key}_p50_ms_1_in_flight_asyncpg"] = round(python_ms, 3)
+        figures[f"{key}_p50_ratio_1_in_flight"] = round(bridge_ms / python_ms, 2)
+        count = 500
+        bridge_s, python_s = await best_of(
+            3,
+            {
+                "bridge": lambda: wall_s(bridge, count, 100),
+                "python": lambda: wall_s(python, count, 100),
+            },
+        )
+        figures[f"{key}_time_ratio_100_in_flight"] = round(bridge_s / python_s, 2)
 
 
 async def bench_bcrypt(figures: dict[str, Any]) -> None:

@@ -26,7 +26,9 @@ class HostModule:
     ``source`` is the body of a CommonJS module, run once per runner on first require, with
     ``module``, ``exports``, ``require`` and ``host`` in scope. ``host.call(fn, args, done)``
     and ``host.promise(fn, args)`` reach ``functions[fn]``; ``host.callSync(fn, args)`` reaches
-    ``sync_functions[fn]``. Arguments and results are JSON values.
+    ``sync_functions[fn]``. Arguments and results are JSON values. ``host.defer(work)`` runs
+    ``work()`` at the end of the current pump, attributed like a host call's callback: for an
+    answer the facade has without Python that must still come asynchronously.
     """
 
     name: str

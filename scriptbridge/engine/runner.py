@@ -20,7 +20,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Final, Literal
@@ -133,8 +133,10 @@ class Runner:
         self._deliveries: list[str] = []
         self._cancels: list[str] = []
         self._probes: list[asyncio.Future[None]] = []
-        # Host calls in flight, by the invocation they serve (None: not known).
+        # Host calls in flight, by the invocation they serve (None: not known), and those
+        # cancelled because their deadline passed (see _cut_off).
         self._calls: dict[asyncio.Task[Any], InvocationId | None] = {}
+        self._cut: set[asyncio.Task[Any]] = set()
         self._bell = False
         self._pumping = False
         self._pending_probes: list[asyncio.Future[None]] = []
@@ -429,16 +431,31 @@ class Runner:
             deadline = inv.deadline
         else:
             deadline = self._loop.time() + self.spec.limits.timeout_seconds
-        task = self._loop.create_task(_before(deadline, coroutine))
+        # A timer per call, not asyncio.timeout() around it: this is the hot path of every
+        # host call, and a timer handle costs a fraction of a timeout context and its task.
+        task = self._loop.create_task(coroutine)
         self._calls[task] = inv.id if inv is not None else None
-        task.add_done_callback(lambda t: self._call_done(call_id, name, t))
+        timer = self._loop.call_at(deadline, self._cut_off, task)
+        task.add_done_callback(lambda t: self._call_done(call_id, name, t, timer))
 
-    def _call_done(self, call_id: int, name: str, task: asyncio.Task[Any]) -> None:
+    def _cut_off(self, task: asyncio.Task[Any]) -> None:
+        if not task.done():
+            self._cut.add(task)
+            task.cancel()
+
+    def _call_done(
+        self, call_id: int, name: str, task: asyncio.Task[Any], timer: asyncio.TimerHandle
+    ) -> None:
+        timer.cancel()
         self._calls.pop(task, None)
-        if self.state != "ready" or task.cancelled():
+        cut = task in self._cut
+        self._cut.discard(task)
+        if self.state != "ready":
             return
-        error = task.exception()
-        if isinstance(error, TimeoutError):
+        if task.cancelled() and not cut:
+            return
+        error = None if task.cancelled() else task.exception()
+        if cut or isinstance(error, TimeoutError):
             message = f"host call {name} was cut off at its invocation's deadline"
             self._deliver(
                 call_id, {"name": "TimeoutError", "message": message, "code": "ETIMEDOUT"}
@@ -516,12 +533,6 @@ class Runner:
         # context is created while another one is being terminated.
         await self.close(message)
         self._on_broken(self)
-
-
-async def _before(deadline: float, coroutine: Coroutine[Any, Any, Any]) -> Any:
-    """Await ``coroutine``, raising TimeoutError if the loop time passes ``deadline``."""
-    async with asyncio.timeout_at(deadline):
-        return await coroutine
 
 
 def boot_blank(loop: asyncio.AbstractEventLoop) -> Isolate:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -442,6 +443,92 @@ async def test_a_refused_connection_is_econnrefused(server: Server) -> None:
 
 
 # -- pooling, leaks and deadlines ---------------------------------------------------------
+
+
+def counting(module: HostModule) -> tuple[HostModule, dict[str, int]]:
+    """``module`` with a count of the calls each of its async functions gets."""
+    counts = dict.fromkeys(module.functions, 0)
+
+    def counted(name: str, function: Any) -> Any:
+        async def call(args: list[Any]) -> Any:
+            counts[name] += 1
+            return await function(args)
+
+        return call
+
+    functions = {name: counted(name, f) for name, f in module.functions.items()}
+    return dataclasses.replace(module, functions=functions), counts
+
+
+async def test_a_warm_connect_calls_back_asynchronously_without_python(server: Server) -> None:
+    """Once its pool answered, pg.connect (and Client/Pool connect) calls back without a
+    host call, but still after the code that called it has returned; a target that does
+    not answer is asked again every time."""
+    script = """function login(email, password, callback) {
+      const pg = require('pg');
+      const order = [];
+      pg.connect(configuration.DATABASE_URL, (err, client, done) => {
+        order.push('connected');
+        if (err) return callback(err);
+        client.query('SELECT 1 AS one', (err, r) => {
+          done();
+          const c = new pg.Client(configuration.DATABASE_URL);
+          c.connect((err2) => callback(err || err2, {user_id: String(r.rows[0].one), order}));
+          order.push('after client connect');
+        });
+      });
+      order.push('after connect');
+    }"""
+    module, counts = counting(pg_module())
+    async with engine_for(module) as engine:
+        await load(engine, server, {"login": script})
+        for _ in range(3):
+            outcome = await engine.invoke("c", "login", ["jane@example.com", "pw"])
+            assert outcome.result["order"] == [
+                "after connect",
+                "connected",
+                "after client connect",
+            ]
+    assert counts == {"connect": 1, "query": 3, "release": 0}
+
+    port = free_port()
+    refused = f"""
+      const pg = require('pg');
+      pg.connect('postgres://postgres@127.0.0.1:{port}/legacy', (err) =>
+        callback(null, {{user_id: '1', code: err && err.code}}));"""
+    module, counts = counting(pg_module())
+    async with engine_for(module) as engine:
+        await load(
+            engine, server, {"login": f"function login(email, password, callback) {{{refused}}}"}
+        )
+        for _ in range(2):
+            outcome = await engine.invoke("c", "login", ["jane@example.com", "pw"])
+            assert outcome.result == {"user_id": "1", "code": "ECONNREFUSED"}
+    assert counts["connect"] == 2
+
+
+async def test_session_settings_do_not_outlive_their_invocation(server: Server) -> None:
+    """A connection that ran SET goes back to the pool reset; one that ran plain queries
+    does not need to."""
+    script = """function login(email, password, callback) {
+      const pg = require('pg');
+      pg.connect(configuration.DATABASE_URL, (err, client, done) => {
+        if (err) return callback(err);
+        client.query(email === 'set' ? "SET statement_timeout = '1234s'" : 'SELECT 1', (err) => {
+          if (err) return callback(err);
+          client.query('SHOW statement_timeout', (err, r) => {
+            done();
+            callback(err, {user_id: '1', timeout: r.rows[0].statement_timeout});
+          });
+        });
+      });
+    }"""
+    async with engine_for(pg_module(max_connections=1)) as engine:
+        await load(engine, server, {"login": script})
+        first = await engine.invoke("c", "login", ["set", "pw"])
+        second = await engine.invoke("c", "login", ["plain", "pw"])
+    assert first.result == {"user_id": "1", "timeout": "0"}  # set by one query, reset after it
+    assert second.result == {"user_id": "1", "timeout": "0"}
 
 
 async def test_connections_never_closed_stay_within_the_pool_size(server: Server) -> None:

@@ -48,6 +48,10 @@
   const invocations = new Map(); // id -> invocation record, until it is done or cancelled
   const pendingCalls = new Map(); // host call id -> {inv, done}
   let nextCall = 1;
+  // Work deferred by module facades (host.defer): run at the end of the pump that is running,
+  // or of the next one, like Node's process.nextTick. At most MAX_DEFERRED per pump.
+  const deferred = [];
+  const MAX_DEFERRED = 10000;
   // util.format, from the node prelude, resolved on first use (it loads on demand).
   let formatter = null;
   function format(args) {
@@ -326,6 +330,13 @@
     reportDropped(inv);
   }
 
+  function runDeferred() {
+    for (let n = 0; n < MAX_DEFERRED && deferred.length > 0; n++) {
+      const item = deferred.shift();
+      within(item.inv, item.work);
+    }
+  }
+
   // Each item on its own: one that fails (a bug of ours) cannot hold up the others.
   function each(items, handle) {
     for (const item of items) {
@@ -361,6 +372,7 @@
     const scoped = Object.freeze({
       call: (fn, args, done) => host.call(prefix + fn, args, done),
       promise: (fn, args) => host.promise(prefix + fn, args),
+      defer: (work) => host.defer(work),
       callSync: (fn, args) => exchange(prefix + fn, args),
     });
     moduleFactories[name] = (module, exports, require) => factory(module, exports, require, scoped);
@@ -382,8 +394,14 @@
         each(input[2], cancel);
         each(input[1], deliver);
         each(input[0], start);
+        runDeferred();
       } finally {
         inEntry = false;
+      }
+      if (deferred.length > 0) {
+        // Past this pump's share: the bell brings the next pump.
+        bellRung = true;
+        hooks.bell();
       }
       const out = "[" + outbox.join(",") + "]";
       outbox.length = 0;
@@ -488,6 +506,17 @@
       pendingCalls.set(id, { inv, done });
       post(stringify({ t: "call", c: id, i: inv ? inv.id : null, n: name, a: args }));
       return id;
+    },
+    // Runs work() later in this pump (or the next one), attributed as call's done is: for a
+    // facade that can answer without Python, but must still answer asynchronously.
+    defer(work) {
+      let inv = current;
+      if (inv === null && invocations.size === 1) inv = invocations.values().next().value;
+      deferred.push({ inv, work });
+      if (!inEntry && !bellRung) {
+        bellRung = true;
+        hooks.bell();
+      }
     },
     promise(name, args) {
       return new Promise((resolve, reject) => {

@@ -16,6 +16,16 @@ to commit): releasing rolls the transaction back. A query cut off at its invocat
 is cancelled on the server (asyncpg sends a cancel request) and its connection goes back to the
 pool. The pools close with the engine (the module's lifespan).
 
+A connection going back to its pool is reset (asyncpg's reset query: ``RESET ALL``, ``CLOSE
+ALL``, ``UNLISTEN *``, advisory locks released; a server round trip) only when it may hold
+session state: it was pinned, or a statement it ran mentions ``set``, ``declare``, ``listen``
+or ``advisory`` (see :data:`_SESSION_WORDS`). An open transaction is always rolled back.
+
+The query path is the hot one: js/pg.js names a target by the JSON text of its configuration,
+which maps to its ``_Target`` and its ready pool without parsing; what a statement needs for
+converting parameters and rows is kept per prepared statement (:class:`_Plan`); rows go to
+JavaScript as arrays.
+
 Values keep node-postgres's types; see :func:`_wire` (results) and :func:`_parameter`
 (parameters).
 """
@@ -35,7 +45,7 @@ import re
 import socket
 import ssl
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -51,6 +61,14 @@ _STRING_NUMBERS = frozenset({"int8", "numeric"})
 _STATUS = re.compile(r"^([A-Za-z]+)(?: (\d+))?(?: (\d+))?")
 _TRUE = frozenset({"t", "true", "y", "yes", "on", "1"})
 _FALSE = frozenset({"f", "false", "n", "no", "off", "0"})
+#: Types whose values asyncpg returns as JSON-ready Python values node-postgres agrees with.
+_AS_IS = frozenset({"int2", "int4", "oid", "text", "varchar", "bpchar", "name", "bool", "citext"})
+#: Words of statements that may leave session state asyncpg's reset query clears: SET and
+#: set_config (also matches UPDATE ... SET: resetting then is merely cautious), DECLARE (a
+#: cursor WITH HOLD), LISTEN, advisory locks.
+_SESSION_WORDS = re.compile(r"set|declare|listen|advisory", re.IGNORECASE)
+#: Entries kept in the caches of targets and plans before they are emptied.
+_CACHE_LIMIT = 1024
 
 
 class PgError(Exception):
@@ -140,6 +158,28 @@ def _tls(option: Any) -> ssl.SSLContext | None:
     return context
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What one prepared statement needs on each query: its parameters' types, and how to
+    convert each result column (None: as asyncpg returns it)."""
+
+    parameters: tuple[str, ...]
+    columns: tuple[str | None, ...]
+    fields: tuple[dict[str, Any], ...]
+    touches_session: bool
+
+    @classmethod
+    def of(cls, statement: Any, sql: str) -> _Plan:
+        attributes = statement._get_attributes()
+        kinds = [a.type.name for a in attributes]
+        return cls(
+            parameters=tuple(t.name for t in statement._get_parameters()),
+            columns=tuple(None if k in _AS_IS else k.removesuffix("[]") for k in kinds),
+            fields=tuple({"name": a.name, "dataTypeID": a.type.oid} for a in attributes),
+            touches_session=_SESSION_WORDS.search(sql) is not None,
+        )
+
+
 @dataclass
 class _Pin:
     """A pooled connection held by one JavaScript client for the length of a transaction."""
@@ -157,6 +197,12 @@ class _Postgres:
     max_connections: int
     pin_idle_seconds: float
     pools: dict[_Target, asyncio.Future[asyncpg.Pool]] = field(default_factory=dict)
+    #: The pools created, and per pool the server pids of connections to reset on release.
+    ready: dict[_Target, asyncpg.Pool] = field(default_factory=dict)
+    dirty: dict[_Target, set[int]] = field(default_factory=dict)
+    #: js/pg.js's target keys (configuration JSON) -> target and configuration.
+    targets: dict[str, tuple[_Target, Mapping[str, Any]]] = field(default_factory=dict)
+    plans: dict[Any, _Plan] = field(default_factory=dict)  # prepared statement -> plan
     pins: dict[int, _Pin] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     expiring: set[asyncio.Task[None]] = field(default_factory=set)
@@ -165,8 +211,8 @@ class _Postgres:
     async def connect(self, args: list[Any]) -> None:
         """client.connect(): checks that the target answers, by borrowing a connection, unless
         its pool already holds some (then the queries will tell)."""
-        target = _Target.of(args[0])
-        pool = await self._pool(target, args[0])
+        target, config = self._target(args[0])
+        pool = await self._pool(target, config)
         if pool.get_size() > 0:
             return
         with _pg_errors(target):
@@ -174,9 +220,9 @@ class _Postgres:
                 pass
 
     async def query(self, args: list[Any]) -> dict[str, Any]:
-        """[config, pin | null, sql, values] -> {result, pin}: the pin to use next time."""
-        config, pin_id, sql, values = args[0], args[1], str(args[2]), args[3]
-        target = _Target.of(config)
+        """[target key, pin | null, sql, values] -> {result, pin}: the pin to use next time."""
+        pin_id, sql, values = args[1], str(args[2]), args[3]
+        target, config = self._target(args[0])
         pin = self.pins.get(pin_id) if isinstance(pin_id, int) else None
         if pin is not None:
             async with pin.lock:
@@ -188,9 +234,10 @@ class _Postgres:
             connection = await pool.acquire()
         pinned = False
         try:
-            result = await _run(target, connection, sql, values)
+            result = await self._run(target, connection, sql, values)
             if connection.is_in_transaction() and not self.closed:
                 pinned = True
+                self._touched(target, connection)
                 new_id = next(self.ids)
                 self.pins[new_id] = pin = _Pin(pool, connection)
                 self._arm(new_id, pin)
@@ -205,7 +252,7 @@ class _Postgres:
     ) -> dict[str, Any]:
         self._disarm(pin)
         try:
-            result = await _run(target, pin.connection, sql, values)
+            result = await self._run(target, pin.connection, sql, values)
         except Exception:
             # A failed statement leaves the transaction open (aborted) until ROLLBACK.
             if pin.connection.is_in_transaction():
@@ -221,6 +268,68 @@ class _Postgres:
             return {"result": result, "pin": pin_id}
         await self._unpin(pin_id)
         return {"result": result, "pin": None}
+
+    def _target(self, key: Any) -> tuple[_Target, Mapping[str, Any]]:
+        """The target and configuration js/pg.js names by ``key``, the configuration's JSON."""
+        found = self.targets.get(key) if isinstance(key, str) else None
+        if found is None:
+            config = json.loads(key) if isinstance(key, str) else key
+            found = (_Target.of(config), config)
+            if isinstance(key, str):
+                if len(self.targets) >= _CACHE_LIMIT:
+                    self.targets.clear()
+                self.targets[key] = found
+        return found
+
+    async def _run(self, target: _Target, connection: Any, sql: str, values: Any) -> dict[str, Any]:
+        """One statement: prepared (from the connection's statement cache), its parameters
+        converted to the types PostgreSQL expects, its rows to what JavaScript reads."""
+        values = values if isinstance(values, list) else []
+        with _pg_errors(target):
+            try:
+                statement = await connection._get_statement(sql, None)
+            except asyncpg.PostgresSyntaxError as exc:
+                if values or "multiple commands" not in str(exc):
+                    raise
+                # Several statements in one text: the simple protocol, as node-postgres uses
+                # without parameters. Only the last statement's status comes back.
+                if _SESSION_WORDS.search(sql) is not None:
+                    self._touched(target, connection)
+                status = await connection.execute(sql)
+                return _result(status, [], ())
+            plan = self.plans.get(statement)
+            if plan is None:
+                if len(self.plans) >= _CACHE_LIMIT:
+                    self.plans.clear()
+                plan = self.plans[statement] = _Plan.of(statement, sql)
+            if plan.touches_session:
+                self._touched(target, connection)
+            types = plan.parameters
+            if len(values) != len(types):
+                raise PgError(
+                    f"bind message supplies {len(values)} parameters, "
+                    f"but prepared statement requires {len(types)}",
+                    "08P01",
+                )
+            parameters = [_parameter(v, t) for v, t in zip(values, types, strict=True)]
+            records, status, _ = await connection._execute(
+                sql, parameters, 0, None, return_status=True
+            )
+        columns = plan.columns
+        if any(k is not None for k in columns):
+            rows = [
+                [v if k is None else _wire(v, k) for v, k in zip(r, columns, strict=True)]
+                for r in records
+            ]
+        else:
+            rows = [list(r) for r in records]
+        return _result(status.decode() if isinstance(status, bytes) else status, rows, plan.fields)
+
+    def _touched(self, target: _Target, connection: Any) -> None:
+        """Have ``connection`` reset when it goes back to its pool."""
+        dirty = self.dirty.get(target)
+        if dirty is not None:
+            dirty.add(connection.get_server_pid())
 
     async def release(self, args: list[Any]) -> None:
         """done() / release() / end(): give a pinned connection back (rolling back)."""
@@ -257,21 +366,28 @@ class _Postgres:
         at most ``max_connections``)."""
         if self.closed:
             raise PgError("pg: the engine is closing")
+        pool = self.ready.get(target)
+        if pool is not None:
+            return pool
         creating = self.pools.get(target)
         if creating is None:
             # Stored before it is awaited: concurrent first queries share one pool.
+            dirty = self.dirty.setdefault(target, set())
             creating = asyncio.ensure_future(
                 asyncpg.create_pool(
                     min_size=0,
                     max_size=_size(config.get("max"), self.max_connections),
                     timeout=10,
+                    reset=_reset_when(dirty),
                     **target.connect_options(),
                 )
             )
             self.pools[target] = creating
         try:
             with _pg_errors(target):
-                return await asyncio.shield(creating)
+                pool = await asyncio.shield(creating)
+            self.ready[target] = pool
+            return pool
         except BaseException:
             if creating.done() and self.pools.get(target) is creating:
                 del self.pools[target]  # the next query tries again
@@ -284,6 +400,7 @@ class _Postgres:
         for pin_id in list(self.pins):
             await self._unpin(pin_id)
         pools, self.pools = self.pools, {}
+        self.ready = {}
         for creating in pools.values():
             with contextlib.suppress(Exception):
                 pool = await creating
@@ -299,47 +416,22 @@ def _size(requested: Any, limit: int) -> int:
     return limit
 
 
-async def _prepare(connection: Any, sql: str) -> Any:
-    """A prepared statement from the connection's statement cache. asyncpg's public prepare()
-    skips that cache, which costs every query an extra round trip to the server; its own
-    fetch() uses the cache through this private method, so use it where it exists."""
-    cached = getattr(connection, "_prepare", None)
-    if cached is None:
-        return await connection.prepare(sql)
-    return await cached(sql, use_cache=True)
+def _reset_when(dirty: set[int]) -> Callable[[Any], Coroutine[Any, Any, None]]:
+    """A pool's reset: asyncpg has rolled back an open transaction already; the reset query
+    runs for connections in ``dirty`` (server pids) only."""
+
+    async def reset(connection: Any) -> None:
+        pid = connection.get_server_pid()
+        if pid in dirty:
+            dirty.discard(pid)
+            query = connection.get_reset_query()
+            if query:
+                await connection.execute(query)
+
+    return reset
 
 
-async def _run(target: _Target, connection: Any, sql: str, values: Any) -> dict[str, Any]:
-    """One statement: prepared, its parameters converted to the types PostgreSQL expects."""
-    values = values if isinstance(values, list) else []
-    with _pg_errors(target):
-        try:
-            statement = await _prepare(connection, sql)
-        except asyncpg.PostgresSyntaxError as exc:
-            if values or "multiple commands" not in str(exc):
-                raise
-            # Several statements in one text: the simple protocol, as node-postgres uses
-            # without parameters. Only the last statement's status comes back.
-            status = await connection.execute(sql)
-            return _result(status, [], [])
-        types = statement.get_parameters()
-        if len(values) != len(types):
-            raise PgError(
-                f"bind message supplies {len(values)} parameters, "
-                f"but prepared statement requires {len(types)}",
-                "08P01",
-            )
-        parameters = [_parameter(v, t.name) for v, t in zip(values, types, strict=True)]
-        records = await statement.fetch(*parameters)
-        attributes = statement.get_attributes()
-        names = [a.name for a in attributes]
-        kinds = [a.type.name.removesuffix("[]") for a in attributes]
-        rows = [{n: _wire(r[i], kinds[i]) for i, n in enumerate(names)} for r in records]
-        fields = [{"name": a.name, "dataTypeID": a.type.oid} for a in attributes]
-        return _result(statement.get_statusmsg() or "", rows, fields)
-
-
-def _result(status: str, rows: list[Any], fields: list[Any]) -> dict[str, Any]:
+def _result(status: str, rows: list[Any], fields: tuple[Any, ...]) -> dict[str, Any]:
     match = _STATUS.match(status)
     command = match.group(1) if match else None
     count = match.group(3) or match.group(2) if match else None

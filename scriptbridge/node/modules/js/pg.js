@@ -7,6 +7,11 @@
 // released (done(), release(), end()); Python releases an idle pin on its own. As in
 // node-postgres, one client runs its queries one after another, in the order issued.
 //
+// Connecting borrows nothing either: connect() only checks that the target answers, so once its
+// pool has answered (a connect or a query, within WARM_MS) a connect calls back without asking
+// Python again, still asynchronously (host.defer: later in the same pump, like
+// process.nextTick). Python finds a target by the JSON text of its configuration (targetKey).
+//
 // Values: parameters go as node-postgres prepares them (text, null, arrays; Dates as
 // {"$date": iso}, Buffers as {"$bytes": base64}, objects as JSON text), and Python converts
 // them to the types the statement expects. Results come back typed as node-postgres types them
@@ -15,6 +20,9 @@
 
 const JSON_TYPES = new Set([114, 3802, 199, 3807]); // json, jsonb and their arrays
 const typeParsers = new Map(); // type OID -> parser set by pg.types.setTypeParser
+const answered = new Map(); // target key -> Date.now() when its pool last answered
+const WARM_MS = 10000;
+const stringify = JSON.stringify;
 
 // Emitter (from _emitter.js), except that an 'error' event nobody listens to is dropped: a
 // script's unhandled connection error must not end its invocation from a library callback.
@@ -40,6 +48,35 @@ function normalize(config) {
     if (ssl.ca !== undefined) out.ssl.ca = String(ssl.ca);
   }
   return out;
+}
+
+// The key Python knows a target by: its normalized configuration as JSON.
+function targetKey(config) {
+  return stringify(config);
+}
+
+// Marks a target as reachable, or not, from a host call's outcome: an error without a
+// SQLSTATE code is the connection's, and the next connect asks Python again.
+function noteAnswer(key, err) {
+  if (!err || isSqlState(err.code)) answered.set(key, Date.now());
+  else answered.delete(key);
+}
+
+function isSqlState(code) {
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+}
+
+// done(err): whether the target answers; without a host call when its pool answered lately.
+function checkTarget(key, done) {
+  const last = answered.get(key);
+  if (last !== undefined && Date.now() - last < WARM_MS) {
+    host.defer(() => done(null));
+    return;
+  }
+  host.call("connect", [key], (err) => {
+    noteAnswer(key, err);
+    done(err ? asError(err) : null);
+  });
 }
 
 // node-postgres's prepareValue, except that Dates and Buffers keep their type for Python.
@@ -79,19 +116,18 @@ function toResult(raw, rowMode) {
     if (!parser) return (v) => fromWire(v, json);
     return (v) => (v === null ? null : parser(typeof v === "string" ? v : v && v.$date !== undefined ? v.$date : JSON.stringify(v)));
   });
+  // Python sends each row as an array, in the order of the fields.
   const rows = raw.rows.map((row) => {
-    if (rowMode === "array") return fields.map((f, i) => columns[i](row[f.name]));
+    if (rowMode === "array") return row.map((v, i) => columns[i](v));
     const out = {};
-    fields.forEach((f, i) => {
-      out[f.name] = columns[i](row[f.name]);
-    });
+    for (let i = 0; i < fields.length; i++) out[fields[i].name] = columns[i](row[i]);
     return out;
   });
   return { command: raw.command, rowCount: raw.rowCount, oid: null, rows, fields, rowAsArray: rowMode === "array" };
 }
 
 function asError(err) {
-  if (err && typeof err.code === "string" && /^[0-9A-Z]{5}$/.test(err.code)) {
+  if (err && isSqlState(err.code)) {
     err.name = "error"; // node-postgres's DatabaseError
     err.severity = "ERROR";
   } else if (err && err.name === "PgError") {
@@ -131,6 +167,7 @@ class Client extends QuietEmitter {
   constructor(config) {
     super();
     this._config = normalize(config);
+    this._key = targetKey(this._config);
     const c = this._config;
     this.connectionParameters = c;
     this.host = c.host || "localhost";
@@ -151,9 +188,9 @@ class Client extends QuietEmitter {
         return;
       }
       this._connecting = true;
-      host.call("connect", [this._config], (err) => {
+      checkTarget(this._key, (err) => {
         if (err) {
-          done(asError(err));
+          done(err);
           return;
         }
         this.emit("connect");
@@ -170,7 +207,8 @@ class Client extends QuietEmitter {
         return;
       }
       this._enqueue((next) => {
-        host.call("query", [this._config, this._pin, text, params], (err, answer) => {
+        host.call("query", [this._key, this._pin, text, params], (err, answer) => {
+          noteAnswer(this._key, err);
           if (!err) this._pin = answer.pin;
           next();
           if (err) done(asError(err));
@@ -250,6 +288,7 @@ class Pool extends QuietEmitter {
     super();
     this.options = Object.assign({ max: 10, idleTimeoutMillis: 10000 }, config || {});
     this._config = normalize(config);
+    this._key = targetKey(this._config);
     this.ending = false;
     this.ended = false;
     this.totalCount = 0;
@@ -264,8 +303,8 @@ class Pool extends QuietEmitter {
         return;
       }
       const client = pooledClient(this._config);
-      host.call("connect", [this._config], (err) => {
-        if (err) done(asError(err));
+      checkTarget(this._key, (err) => {
+        if (err) done(err);
         else {
           this.emit("connect", client);
           this.emit("acquire", client);
@@ -282,7 +321,8 @@ class Pool extends QuietEmitter {
         done(new Error("Cannot use a pool after calling end on the pool"));
         return;
       }
-      host.call("query", [this._config, null, text, params], (err, answer) => {
+      host.call("query", [this._key, null, text, params], (err, answer) => {
+        noteAnswer(this._key, err);
         // A pool's query never keeps a connection (a BEGIN here is rolled back).
         if (!err && answer.pin !== null) host.call("release", [answer.pin], () => {});
         if (err) done(asError(err));
@@ -308,12 +348,10 @@ function connect(config, callback) {
   const client = pooledClient(config);
   const done = client.release;
   if (typeof callback !== "function") {
-    return new Promise((resolve, reject) =>
-      host.call("connect", [client._config], (err) => (err ? reject(asError(err)) : resolve(client))),
-    );
+    return new Promise((resolve, reject) => checkTarget(client._key, (err) => (err ? reject(err) : resolve(client))));
   }
-  host.call("connect", [client._config], (err) => {
-    if (err) callback(asError(err), undefined, () => {});
+  checkTarget(client._key, (err) => {
+    if (err) callback(err, undefined, () => {});
     else callback(null, client, done);
   });
   return undefined;
