@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import structlog
 from aiohttp import web
 
-from scriptbridge.api import authentication, reset
+from scriptbridge.api import authentication, logs, reset, users
+from scriptbridge.api import connections as connection_api
 from scriptbridge.api.errors import Handler, error_middleware
 from scriptbridge.api.keys import SERVICES, TOKENS
 from scriptbridge.connections import Connections
@@ -42,45 +43,74 @@ def create_app(settings: Settings, issuer: str) -> web.Application:
     app.router.add_get("/health", _health)
     app.router.add_routes(authentication.routes)
     app.router.add_routes(reset.routes)
+    for management in (users.routes, connection_api.routes, logs.routes):
+        app.router.add_routes(management)
     return app
+
+
+@contextlib.asynccontextmanager
+async def open_services(settings: Settings, issuer: str) -> AsyncIterator[Services]:
+    """The store, the engine with every connection loaded, and the flows over them, without
+    HTTP: the service's core, which the CLI's operator commands use as well. On exit the
+    script statistics are saved and everything is closed.
+
+    A script that does not parse is a SettingsError naming the connection's scripts.
+    """
+    async with (
+        SqliteStore.open(settings.store.path) as store,
+        Engine(_modules(settings), on_log=_script_log) as engine,
+    ):
+        connections = Connections(settings, store, engine)
+        try:
+            await connections.load()
+        except ScriptParseError as error:
+            raise _unparsable(settings, len(connections.all()), error) from None
+        services = Services(
+            store=store,
+            engine=engine,
+            settings=settings,
+            outbox=StoreOutbox(store),
+            issuer=issuer,
+            guard=Guard(store, settings.server.max_failed_attempts),
+            connections=connections,
+        )
+        try:
+            yield services
+        finally:
+            await services.flush_stats()
+
+
+def _unparsable(settings: Settings, index: int, error: ScriptParseError) -> SettingsError:
+    """The start-up error for a script of connections[index] that V8 refused, naming its key
+    and its file."""
+    connection = settings.connections[index]
+    key = f"connections[{index}].scripts"
+    where = str(error.filename)
+    for kind, path in connection.scripts.items():
+        if path.name == error.filename:
+            key, where = f"{key}.{kind}", str(path)
+    if error.line is not None:
+        where += f":{error.line}" + ("" if error.column is None else f":{error.column}")
+    return SettingsError(settings.source, key, f"{where}: {error.v8_message}")
 
 
 def _resources(settings: Settings, issuer: str) -> Callable[[web.Application], AsyncIterator[None]]:
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        async with (
-            SqliteStore.open(settings.store.path) as store,
-            Engine(_modules(settings), on_log=_script_log) as engine,
-        ):
-            connections = Connections(settings, store, engine)
-            try:
-                await connections.load()
-            except ScriptParseError as error:
-                index = len(connections.all())
-                raise SettingsError(
-                    settings.source, f"connections[{index}].scripts", str(error)
-                ) from None
-            tokens = await Tokens.open(store, issuer, settings.server.token_lifetime_seconds)
-            app[TOKENS] = tokens
-            app[SERVICES] = Services(
-                store=store,
-                engine=engine,
-                settings=settings,
-                outbox=StoreOutbox(store),
-                issuer=issuer,
-                guard=Guard(store, settings.server.max_failed_attempts),
-                connections=connections,
+        async with open_services(settings, issuer) as services:
+            app[TOKENS] = await Tokens.open(
+                services.store, issuer, settings.server.token_lifetime_seconds
             )
+            app[SERVICES] = services
             await _log.ainfo(
                 "service_ready", issuer=issuer, connections=[c.name for c in settings.connections]
             )
-            housekeeping = asyncio.create_task(_housekeeping(app[SERVICES]))
+            housekeeping = asyncio.create_task(_housekeeping(services))
             try:
                 yield
             finally:
                 housekeeping.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await housekeeping
-                await app[SERVICES].flush_stats()
 
     return resources
 

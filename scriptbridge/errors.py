@@ -299,3 +299,65 @@ class QueryError(ScriptbridgeError, ValueError):
         self.query = query
         self.problem = problem
         super().__init__(f"Query {query!r} is not supported: {problem}")
+
+
+class MissingAuthenticationError(ApiError):
+    status = 401
+    code = "missing_authentication"
+    name = "UnauthorizedError"
+
+    def __init__(self) -> None:
+        super().__init__("Missing authentication")
+
+
+class InsufficientScopeError(ApiError):
+    status = 403
+    code = "insufficient_scope"
+    name = "ForbiddenError"
+
+    def __init__(self, scope: str) -> None:
+        self.scope = scope
+        super().__init__(f"Insufficient scope, expected any of: {scope}")
+
+
+class InvalidQueryStringError(ApiError):
+    code = "invalid_query_string"
+
+
+class UserNotFoundError(ApiError):
+    status = 404
+    code = "inexistent_user"
+    name = "NotFoundError"
+
+    def __init__(self) -> None:
+        super().__init__("The user does not exist.")
+
+
+class ConnectionNotFoundError(ApiError):
+    status = 404
+    code = "inexistent_connection"
+    name = "NotFoundError"
+
+    def __init__(self) -> None:
+        super().__init__("The connection does not exist.")
+
+
+class InexistentConnectionError(ApiError):
+    """A body or query names a connection that does not exist: a 400, as Auth0 answers where
+    the connection is an argument (the connection's own resources answer 404)."""
+
+    code = "inexistent_connection"
+
+    def __init__(self, connection: str | None = None) -> None:
+        self.connection = connection
+        super().__init__(
+            "The connection does not exist."
+            if connection is None
+            else f"The connection with id {connection} does not exist."
+        )
+
+
+class ConflictError(ApiError):
+    status = 409
+    code = "auth0_idp_error"
+    name = "ConflictError"

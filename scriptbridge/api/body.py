@@ -58,3 +58,51 @@ def required_text(fields: dict[str, Any], name: str) -> str:
     value = text(fields, name)
     assert value is not None  # text() raised otherwise
     return value
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    """A Management API body: a JSON object, nulls kept (they remove metadata keys)."""
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise InvalidBodyError("Payload validation error: the body is too large.") from None
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidBodyError("Payload validation error: the body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise InvalidBodyError("Payload validation error: the body must be a JSON object.")
+    return data
+
+
+def typed(body: dict[str, Any], name: str, kind: type | tuple[type, ...], label: str) -> Any:
+    """``body[name]`` when present (None when absent), or a 400 naming the expected type."""
+    value = body.get(name)
+    if value is None:
+        return None
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    # bool is an int to Python, but a boolean is not a number in JSON.
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        raise InvalidBodyError(
+            f"Payload validation error: 'Expected type {label} but found type "
+            f"{_json_type(value)}' on property {name}."
+        )
+    if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+        raise InvalidBodyError(
+            f"Payload validation error: 'String is too long' on property {name}."
+        )
+    return value
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else "unknown"

@@ -4,7 +4,14 @@ runs its script)."""
 
 from __future__ import annotations
 
-from scriptbridge.migration.account import change_email, delete_user, verify_email
+from scriptbridge.migration.account import (
+    change_email,
+    change_username,
+    delete_user,
+    set_blocked,
+    set_password,
+    verify_email,
+)
 from scriptbridge.migration.guard import Guard
 from scriptbridge.migration.login import ScriptUnauthorizedError, login
 from scriptbridge.migration.outbox import Outbox, StoreOutbox
@@ -12,6 +19,7 @@ from scriptbridge.migration.password import (
     REQUEST_ANSWER,
     complete_change,
     issue_ticket,
+    legacy_profile,
     request_change,
     usable_ticket,
 )
@@ -28,11 +36,15 @@ __all__ = [
     "Services",
     "StoreOutbox",
     "change_email",
+    "change_username",
     "complete_change",
     "delete_user",
     "issue_ticket",
+    "legacy_profile",
     "login",
     "request_change",
+    "set_blocked",
+    "set_password",
     "signup",
     "usable_ticket",
     "verify_email",

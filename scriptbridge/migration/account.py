@@ -4,8 +4,14 @@ and an email change asks get_user whether the legacy store has the new address."
 
 from __future__ import annotations
 
-from scriptbridge.errors import ScriptFailedError, UserExistsError
+from scriptbridge.errors import (
+    InvalidPasswordError,
+    PasswordStrengthError,
+    ScriptFailedError,
+    UserExistsError,
+)
 from scriptbridge.migration.services import Caller, Services, failure
+from scriptbridge.passwords import check_password, hash_password
 from scriptbridge.settings import ConnectionSettings
 from scriptbridge.store import User, UserChanges
 
@@ -72,4 +78,56 @@ async def change_email(
     updated = await svc.store.update_user(
         user.user_id, UserChanges(email=new_email, email_verified=verified)
     )
+    return updated or user
+
+
+async def change_username(
+    svc: Services, connection: ConnectionSettings, user: User, new_username: str
+) -> User:
+    """Give the user a new username; in import mode get_user must not know it."""
+    if connection.import_mode:
+        outcome = await svc.invoke(connection, "get_user", [new_username])
+        if outcome.status == "result":
+            raise UserExistsError("user_exists")
+        if outcome.status != "no_result":
+            raise failure(connection, "get_user", outcome)
+    updated = await svc.store.update_user(user.user_id, UserChanges(username=new_username))
+    return updated or user
+
+
+async def set_password(
+    svc: Services, connection: ConnectionSettings, user: User, new_password: str
+) -> User:
+    """An operator's password change: stored here (import mode) or by change_password."""
+    try:
+        check_password(
+            connection.password_policy, new_password, email=user.email, username=user.username
+        )
+    except PasswordStrengthError as weak:
+        raise InvalidPasswordError(weak.policy, weak.rules) from None
+    if not connection.import_mode:
+        if not user.email:
+            raise ScriptFailedError(
+                connection.name, "change_password", "the user has no email to pass to it"
+            )
+        outcome = await svc.invoke(connection, "change_password", [user.email, new_password])
+        if outcome.status in ("error", "timeout"):
+            raise failure(connection, "change_password", outcome, secrets=(new_password,))
+        if outcome.result is False:
+            raise ScriptFailedError(
+                connection.name, "change_password", "it reported that the password was not changed"
+            )
+        return user
+    password_hash = await hash_password(new_password, svc.rounds)
+    updated = await svc.store.update_user(user.user_id, UserChanges(password_hash=password_hash))
+    return updated or user
+
+
+async def set_blocked(
+    svc: Services, connection: ConnectionSettings, user: User, blocked: bool
+) -> User:
+    """Block or unblock; unblocking also lifts brute-force blocks from every IP."""
+    updated = await svc.store.update_user(user.user_id, UserChanges(blocked=blocked))
+    if not blocked:
+        await svc.guard.forget(connection.name, (user.email, user.username))
     return updated or user

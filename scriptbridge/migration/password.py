@@ -36,7 +36,7 @@ async def request_change(
         if user is not None and user.email:
             await issue_ticket(svc, connection, email=user.email, user=user)
         else:
-            profile = await _legacy_profile(svc, connection, email)
+            profile = await legacy_profile(svc, connection, email)
             if profile is None:
                 await svc.event(
                     "fcpr",
@@ -149,7 +149,7 @@ async def _complete(
             raise InvalidTicketError()
         return done
     # Not migrated yet: get_user's profile now, with the new password (Auth0's reset path).
-    profile = await _legacy_profile(svc, connection, ticket.email)
+    profile = await legacy_profile(svc, connection, ticket.email)
     if profile is None:
         raise ScriptFailedError(
             connection.name, "get_user", "it no longer finds the user this ticket was for"
@@ -195,7 +195,7 @@ async def _complete_in_legacy_store(
             ticket.ticket_id, change=(record.user_id, UserChanges())
         )
     else:
-        profile = ticket.profile or await _legacy_profile(svc, connection, ticket.email)
+        profile = ticket.profile or await legacy_profile(svc, connection, ticket.email)
         if profile is None:
             raise InvalidTicketError()
         done = await svc.store.redeem_ticket(
@@ -206,7 +206,7 @@ async def _complete_in_legacy_store(
     return done
 
 
-async def _legacy_profile(
+async def legacy_profile(
     svc: Services, connection: ConnectionSettings, email: str
 ) -> dict[str, Any] | None:
     outcome = await svc.invoke(connection, "get_user", [email])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scriptbridge.store.base import Store
+from scriptbridge.store.query import Page, Query
 from scriptbridge.store.records import (
     PROFILE_COLUMNS,
     UNSET,
@@ -27,6 +28,8 @@ __all__ = [
     "MigratedBy",
     "NewLog",
     "NewUser",
+    "Page",
+    "Query",
     "SigningKey",
     "SqliteStore",
     "Store",

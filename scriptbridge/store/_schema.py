@@ -130,8 +130,34 @@ _VERSION_1: Step = (
     "CREATE INDEX messages_recipient ON messages (recipient)",
 )
 
+_VERSION_2: Step = (
+    # What the Management API set on a connection (scripts, options): a JSON object.
+    """
+    CREATE TABLE connection_states (
+        connection TEXT PRIMARY KEY,
+        state      TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    ) WITHOUT ROWID
+    """,
+    # Running totals of script invocations, added to in batches.
+    """
+    CREATE TABLE script_stats (
+        connection  TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        invocations INTEGER NOT NULL,
+        errors      INTEGER NOT NULL,
+        timeouts    INTEGER NOT NULL,
+        PRIMARY KEY (connection, kind)
+    ) WITHOUT ROWID
+    """,
+    # The default orders of the user and log searches, and the migration summary.
+    "CREATE INDEX users_created ON users (created_at, user_id)",
+    "CREATE INDEX users_migrated ON users (connection, migrated_at)",
+    "CREATE INDEX logs_date ON logs (date, log_id)",
+)
+
 #: Every step, oldest first; ``len(STEPS)`` is the schema version this scriptbridge writes.
-STEPS: tuple[Step, ...] = (_VERSION_1,)
+STEPS: tuple[Step, ...] = (_VERSION_1, _VERSION_2)
 
 
 async def migrate(db: aiosqlite.Connection, where: str, steps: Sequence[Step] = STEPS) -> int:

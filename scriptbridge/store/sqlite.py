@@ -16,17 +16,19 @@ import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import aiosqlite
 
 from scriptbridge.errors import DuplicateUserError, ScriptbridgeError
+from scriptbridge.store._compiler import FUNCTIONS, LOGS, USERS, Compiler
 from scriptbridge.store._schema import (
     changed_columns,
     from_stamp,
     log_from,
     migrate,
     new_user_columns,
+    optional_from_stamp,
     optional_stamp,
     stamp,
     ticket_from,
@@ -34,7 +36,9 @@ from scriptbridge.store._schema import (
     user_from,
 )
 from scriptbridge.store.base import Store
+from scriptbridge.store.query import Page, Query
 from scriptbridge.store.records import (
+    MigratedBy,
     NewLog,
     NewUser,
     SigningKey,
@@ -90,6 +94,8 @@ class SqliteStore(Store):
                 db.row_factory = sqlite3.Row
                 for pragma in _PRAGMAS:
                     await db.execute(pragma)
+                for name, (arity, function) in FUNCTIONS.items():
+                    await db.create_function(name, arity, function, deterministic=True)
                 await migrate(db, str(path))
             except sqlite3.Error as error:
                 raise ScriptbridgeError(f"cannot open the store {path}: {error}") from error
@@ -102,6 +108,17 @@ class SqliteStore(Store):
         """The connection for reads: one statement each, so no transaction of their own."""
         async with self._lock:
             yield _Tx(self._db)
+
+    @contextlib.asynccontextmanager
+    async def _snapshot(self) -> AsyncIterator[_Tx]:
+        """The connection for reads of several statements that must see one state of the
+        database: one read transaction (another process may write between statements)."""
+        async with self._lock:
+            await self._db.execute("BEGIN")
+            try:
+                yield _Tx(self._db)
+            finally:
+                await asyncio.shield(self._db.rollback())  # it only read: nothing to keep
 
     @contextlib.asynccontextmanager
     async def _writing(self) -> AsyncIterator[_Tx]:
@@ -164,6 +181,70 @@ class SqliteStore(Store):
                 row = await tx.row("SELECT count(*) FROM users WHERE connection = ?", (connection,))
         assert row is not None  # count(*) always returns a row
         return int(row[0])
+
+    async def search_users(
+        self, query: Query, page: Page, *, connection: str | None = None
+    ) -> tuple[list[User], int]:
+        if connection is None:
+            rows, total = await self._search(USERS, query, page)
+        else:
+            rows, total = await self._search(USERS, query, page, ("users.connection", connection))
+        return [user_from(row) for row in rows], total
+
+    async def migration_summary(self, connection: str) -> dict[str, Any]:
+        """``total`` counts all the connection's users, ``by`` splits them by how they came
+        (every kind of MigratedBy, 0 when none came so)."""
+        async with self._snapshot() as tx:
+            by_rows = await tx.rows(
+                "SELECT migrated_by, count(*) FROM users WHERE connection = ? GROUP BY migrated_by",
+                (connection,),
+            )
+            day_rows = await tx.rows(
+                "SELECT substr(migrated_at, 1, 10) AS day, sum(migrated_by = 'login'),"
+                " sum(migrated_by = 'get_user') FROM users"
+                " WHERE connection = ? AND migrated_at IS NOT NULL GROUP BY day ORDER BY day",
+                (connection,),
+            )
+            last = await tx.row(
+                "SELECT max(migrated_at) FROM users WHERE connection = ?", (connection,)
+            )
+        by: dict[str, int] = dict.fromkeys(get_args(MigratedBy), 0)
+        by.update({row[0]: int(row[1]) for row in by_rows})
+        assert last is not None  # max() always returns a row
+        return {
+            "total": sum(by.values()),
+            "by": by,
+            "per_day": [
+                {"date": row[0], "login": int(row[1]), "get_user": int(row[2])} for row in day_rows
+            ],
+            "last_migrated_at": optional_from_stamp(last[0]),
+        }
+
+    async def _search(
+        self,
+        compiler: Compiler,
+        query: Query,
+        page: Page,
+        equal: tuple[str, Any] | None = None,
+    ) -> tuple[list[sqlite3.Row], int]:
+        """One page of ``compiler.table``'s rows matching ``query`` (and ``column = value``
+        for ``equal``, a column named here), and how many match in all."""
+        if page.offset < 0 or page.limit < 0:
+            raise ValueError(f"offset and limit must be 0 or more, not {page}")
+        where, parameters = compiler.where(query)  # QueryError before touching the database
+        order = compiler.order_by(page.sort)
+        if equal is not None:
+            where = f"({where}) AND {equal[0]} = ?"
+            parameters.append(equal[1])
+        table = compiler.table  # the compiler's own table name, never input
+        async with self._snapshot() as tx:
+            rows = await tx.rows(
+                f"SELECT * FROM {table} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+                (*parameters, page.limit, page.offset),
+            )
+            count = await tx.row(f"SELECT count(*) FROM {table} WHERE {where}", parameters)
+        assert count is not None  # count(*) always returns a row
+        return rows, int(count[0])
 
     # -- password-change tickets -----------------------------------------------------------
 
@@ -325,6 +406,55 @@ class SqliteStore(Store):
                 ("" if after is None else after, limit),  # every id is > ''
             )
         return [log_from(row) for row in rows]
+
+    async def search_logs(self, query: Query, page: Page) -> tuple[list[TenantLog], int]:
+        rows, total = await self._search(LOGS, query, page)
+        return [log_from(row) for row in rows], total
+
+    # -- connections changed over the Management API ----------------------------------------
+
+    async def connection_state(self, connection: str) -> dict[str, Any] | None:
+        async with self._reading() as tx:
+            row = await tx.row(
+                "SELECT state FROM connection_states WHERE connection = ?", (connection,)
+            )
+        if row is None:
+            return None
+        state: dict[str, Any] = json.loads(row[0])
+        return state
+
+    async def save_connection_state(self, connection: str, state: dict[str, Any]) -> None:
+        async with self._writing() as tx:
+            await tx.run(
+                "INSERT INTO connection_states (connection, state, updated_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (connection) DO UPDATE"
+                " SET state = excluded.state, updated_at = excluded.updated_at",
+                (connection, to_json(state), stamp(now())),
+            )
+
+    # -- script statistics -------------------------------------------------------------------
+
+    async def add_script_stats(self, counts: list[tuple[str, str, int, int, int]]) -> None:
+        if not counts:
+            return
+        async with self._writing() as tx:
+            for connection, kind, invocations, errors, timeouts in counts:
+                await tx.run(
+                    "INSERT INTO script_stats (connection, kind, invocations, errors, timeouts)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (connection, kind) DO UPDATE"
+                    " SET invocations = invocations + excluded.invocations,"
+                    " errors = errors + excluded.errors, timeouts = timeouts + excluded.timeouts",
+                    (connection, kind, invocations, errors, timeouts),
+                )
+
+    async def script_stats(self, connection: str) -> dict[str, tuple[int, int, int]]:
+        async with self._reading() as tx:
+            rows = await tx.rows(
+                "SELECT kind, invocations, errors, timeouts FROM script_stats"
+                " WHERE connection = ? ORDER BY kind",
+                (connection,),
+            )
+        return {row[0]: (int(row[1]), int(row[2]), int(row[3])) for row in rows}
 
     async def add_message(self, kind: str, recipient: str, body: str) -> None:
         async with self._writing() as tx:

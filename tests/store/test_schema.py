@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,10 +11,23 @@ import aiosqlite
 import pytest
 
 from scriptbridge.errors import ScriptbridgeError
-from scriptbridge.store import SqliteStore
-from scriptbridge.store._schema import STEPS, migrate
+from scriptbridge.store import SqliteStore, now
+from scriptbridge.store._schema import STEPS, migrate, new_user_columns
+from scriptbridge.store.query import Match, Page
 
-TABLES = {"users", "tickets", "signing_keys", "failures", "log_sequence", "logs", "messages"}
+from .samples import new_user
+
+TABLES = {
+    "users",
+    "tickets",
+    "signing_keys",
+    "failures",
+    "log_sequence",
+    "logs",
+    "messages",
+    "connection_states",
+    "script_stats",
+}
 
 
 @pytest.fixture
@@ -81,3 +95,23 @@ async def test_migrate_refuses_a_newer_schema(db: aiosqlite.Connection) -> None:
     ):
         await migrate(db, "test.db", [("CREATE TABLE a (x INTEGER)",)])
     assert await tables(db) == set()
+
+
+async def test_a_version_1_store_gains_search_indexes_states_and_stats(db_path: Path) -> None:
+    """Upgrading keeps the users, and the new tables work at once."""
+    columns = new_user_columns(new_user("1"), now())
+    async with aiosqlite.connect(db_path, isolation_level=None) as db:
+        await migrate(db, "test.db", STEPS[:1])
+        await db.execute(
+            f"INSERT INTO users ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            tuple(columns.values()),
+        )
+    async with SqliteStore.open(db_path) as store:
+        found, total = await store.search_users(Match("email", "JANE@example.com"), Page())
+        assert ([user.bare_id for user in found], total) == (["1"], 1)
+        await store.add_script_stats([("legacy-db", "login", 1, 0, 0)])
+        assert await store.script_stats("legacy-db") == {"login": (1, 0, 0)}
+    with contextlib.closing(sqlite3.connect(db_path)) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone() == (len(STEPS),)
+        names = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
+    assert names >= {"connection_states", "users_created", "users_migrated", "logs_date"}
