@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import structlog
+
 from scriptbridge.errors import (
     ApiError,
     BlockedUserError,
@@ -13,10 +15,12 @@ from scriptbridge.errors import (
     WrongCredentialsError,
 )
 from scriptbridge.migration.profile import ProfileError, new_user_from_profile
-from scriptbridge.migration.services import Caller, Services, failure
+from scriptbridge.migration.services import Caller, Services, failure, tenant_event
 from scriptbridge.passwords import hash_password, verify_password
 from scriptbridge.settings import ConnectionSettings
-from scriptbridge.store import NewUser, User, UserChanges
+from scriptbridge.store import NewLog, NewUser, User, UserChanges
+
+_log = structlog.get_logger("scriptbridge.migration")
 
 
 class _RefusedError(WrongCredentialsError):
@@ -99,20 +103,31 @@ async def _import_mode(
         return stored
     profile = await _run_login_script(svc, connection, identifier, password)
     new = _new_user(connection, profile, await hash_password(password, svc.rounds), identifier)
-    try:
-        user = await svc.store.create_user(new)
-    except DuplicateUserError:
-        return await _already_migrated(svc, connection, new, identifier, password)
-    await svc.event(
+    event = tenant_event(
         "migration",
         caller,
         connection=connection.name,
-        user_id=user.user_id,
+        user_id=new.user_id,
         user_name=identifier,
         description="User migrated from the legacy store by the login script",
         details={"script": "login"},
     )
+    try:
+        user = await svc.store.create_user(new, event=event)
+    except DuplicateUserError:
+        return await _already_migrated(svc, connection, new, identifier, password)
+    await announce_migration(user, event)
     return user
+
+
+async def announce_migration(user: User, event: NewLog) -> None:
+    """Log a migration whose tenant event was stored with the user."""
+    await _log.ainfo(
+        "user_migrated",
+        connection=event.connection,
+        user_id=user.user_id,
+        script=event.details.get("script"),
+    )
 
 
 async def _already_migrated(

@@ -16,8 +16,9 @@ from scriptbridge.errors import (
     PasswordStrengthError,
     ScriptFailedError,
 )
+from scriptbridge.migration.login import announce_migration
 from scriptbridge.migration.profile import ProfileError, new_user_from_profile
-from scriptbridge.migration.services import Caller, Services, failure
+from scriptbridge.migration.services import Caller, Services, failure, tenant_event
 from scriptbridge.passwords import check_password, hash_password
 from scriptbridge.settings import ConnectionSettings
 from scriptbridge.store import NewUser, Ticket, User, UserChanges, now
@@ -155,23 +156,27 @@ async def _complete(
             connection.name, "get_user", "it no longer finds the user this ticket was for"
         )
     new = _new_user(connection, profile, password_hash, "get_user", ticket.email)
-    try:
-        done = await svc.store.redeem_ticket(ticket.ticket_id, create=new)
-    except DuplicateUserError:  # migrated by a login since the ticket was issued
-        done = await svc.store.redeem_ticket(
-            ticket.ticket_id, change=(new.user_id, UserChanges(password_hash=password_hash))
-        )
-    if done is None:
-        raise InvalidTicketError()
-    await svc.event(
+    event = tenant_event(
         "migration",
         None,
         connection=connection.name,
-        user_id=done.user_id,
+        user_id=new.user_id,
         user_name=ticket.email,
         description="User migrated from the legacy store by get_user during a password reset",
         details={"script": "get_user"},
     )
+    try:
+        done = await svc.store.redeem_ticket(ticket.ticket_id, create=new, event=event)
+    except DuplicateUserError:  # migrated by a login since the ticket was issued
+        done = await svc.store.redeem_ticket(
+            ticket.ticket_id, change=(new.user_id, UserChanges(password_hash=password_hash))
+        )
+        if done is None:
+            raise InvalidTicketError() from None
+        return done
+    if done is None:
+        raise InvalidTicketError()
+    await announce_migration(done, event)
     return done
 
 

@@ -121,28 +121,55 @@ class Services:
     ) -> TenantLog:
         """Record a tenant log event (Auth0's /api/v2/logs) and log it."""
         logged = await self.store.append_log(
-            NewLog(
-                type=type_,
-                description=description,
+            tenant_event(
+                type_,
+                caller,
                 connection=connection,
-                client_id=None if caller is None else caller.client_id,
-                client_name=None if caller is None else caller.client_name,
-                ip=None if caller is None else caller.ip,
-                user_agent=None if caller is None else caller.user_agent,
                 user_id=user_id,
                 user_name=user_name,
-                details=details or {},
+                description=description,
+                details=details,
             )
         )
-        await _log.ainfo(
-            "user_migrated" if type_ == "migration" else "tenant_event",
-            type=type_,
-            log_id=logged.log_id,
-            connection=connection,
-            user_id=user_id,
-            description=description,
-        )
+        await announce(logged)
         return logged
+
+
+def tenant_event(
+    type_: str,
+    caller: Caller | None,
+    *,
+    connection: str | None = None,
+    user_id: str | None = None,
+    user_name: str | None = None,
+    description: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> NewLog:
+    """A tenant log event to store, possibly in the same transaction as what it records."""
+    return NewLog(
+        type=type_,
+        description=description,
+        connection=connection,
+        client_id=None if caller is None else caller.client_id,
+        client_name=None if caller is None else caller.client_name,
+        ip=None if caller is None else caller.ip,
+        user_agent=None if caller is None else caller.user_agent,
+        user_id=user_id,
+        user_name=user_name,
+        details=details or {},
+    )
+
+
+async def announce(logged: TenantLog) -> None:
+    """Write a stored tenant event to the service log."""
+    await _log.ainfo(
+        "user_migrated" if logged.type == "migration" else "tenant_event",
+        type=logged.type,
+        log_id=logged.log_id,
+        connection=logged.connection,
+        user_id=logged.user_id,
+        description=logged.description,
+    )
 
 
 def failure(

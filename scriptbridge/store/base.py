@@ -31,8 +31,9 @@ class Store(Protocol):
         """The connection's user whose email or username equals ``identifier``, both
         compared case-insensitively; None when there is none."""
 
-    async def create_user(self, user: NewUser) -> User:
-        """Create a user with everything it has, in one transaction.
+    async def create_user(self, user: NewUser, *, event: NewLog | None = None) -> User:
+        """Create a user with everything it has, and ``event`` (its migration's tenant log
+        event), in one transaction.
 
         Raises DuplicateUserError when the id, or the email or username within the
         connection, is taken; nothing is written then.
@@ -81,9 +82,11 @@ class Store(Protocol):
         *,
         create: NewUser | None = None,
         change: tuple[UserId, UserChanges] | None = None,
+        event: NewLog | None = None,
     ) -> User | None:
         """In one transaction: mark the ticket used, provided it is unused and unexpired, and
-        create ``create`` or apply ``change``; clear the user's failed-attempt counters.
+        create ``create`` or apply ``change``; clear the user's failed-attempt counters;
+        append ``event``.
         Returns the resulting user, or None (and writes nothing) when the ticket cannot be
         used. Raises DuplicateUserError as create_user does."""
 

@@ -151,9 +151,13 @@ class SqliteStore(Store):
             )
         return None if row is None else user_from(row)
 
-    async def create_user(self, user: NewUser) -> User:
+    async def create_user(self, user: NewUser, *, event: NewLog | None = None) -> User:
+        moment = now()
         async with self._writing() as tx:
-            return await _create_user(tx, user, now())
+            created = await _create_user(tx, user, moment)
+            if event is not None:
+                await _append_log(tx, event, moment)
+            return created
 
     async def update_user(self, user_id: UserId, changes: UserChanges) -> User | None:
         async with self._writing() as tx:
@@ -277,6 +281,7 @@ class SqliteStore(Store):
         *,
         create: NewUser | None = None,
         change: tuple[UserId, UserChanges] | None = None,
+        event: NewLog | None = None,
     ) -> User | None:
         if (create is None) == (change is None):
             raise ValueError("redeem_ticket takes exactly one of create= and change=")
@@ -306,6 +311,8 @@ class SqliteStore(Store):
                 if identifier is None:
                     continue
                 await _clear_failures(tx, ticket.connection, identifier, None)
+            if event is not None:
+                await _append_log(tx, event, moment)
             return user
 
     # -- signing keys ----------------------------------------------------------------------
@@ -356,46 +363,8 @@ class SqliteStore(Store):
     # -- tenant log events and the outbox ---------------------------------------------------
 
     async def append_log(self, event: NewLog) -> TenantLog:
-        details = to_json(event.details)
-        moment = now()
         async with self._writing() as tx:
-            await tx.run("UPDATE log_sequence SET last = last + 1")
-            row = await tx.row("SELECT last FROM log_sequence")
-            assert row is not None  # the migration inserts the one row
-            log_id = f"{row[0]:0{_LOG_ID_DIGITS}d}"
-            await tx.run(
-                "INSERT INTO logs (log_id, date, type, description, connection, client_id,"
-                " client_name, ip, user_agent, user_id, user_name, details)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    log_id,
-                    stamp(moment),
-                    event.type,
-                    event.description,
-                    event.connection,
-                    event.client_id,
-                    event.client_name,
-                    event.ip,
-                    event.user_agent,
-                    event.user_id,
-                    event.user_name,
-                    details,
-                ),
-            )
-        return TenantLog(
-            log_id=log_id,
-            date=moment,
-            type=event.type,
-            description=event.description,
-            connection=event.connection,
-            client_id=event.client_id,
-            client_name=event.client_name,
-            ip=event.ip,
-            user_agent=event.user_agent,
-            user_id=event.user_id,
-            user_name=event.user_name,
-            details=json.loads(details),  # a copy, as a read would give
-        )
+            return await _append_log(tx, event, now())
 
     async def logs(self, *, after: str | None = None, limit: int = 100) -> list[TenantLog]:
         if limit < 0:
@@ -569,3 +538,45 @@ def _duplicates(connection: str) -> Iterator[None]:
                 if column in message:
                     raise DuplicateUserError(connection, field) from error
         raise
+
+
+async def _append_log(tx: _Tx, event: NewLog, moment: dt.datetime) -> TenantLog:
+    """Insert ``event`` with the next log id, inside the caller's transaction."""
+    details = to_json(event.details)
+    await tx.run("UPDATE log_sequence SET last = last + 1")
+    row = await tx.row("SELECT last FROM log_sequence")
+    assert row is not None  # the migration inserts the one row
+    log_id = f"{row[0]:0{_LOG_ID_DIGITS}d}"
+    await tx.run(
+        "INSERT INTO logs (log_id, date, type, description, connection, client_id,"
+        " client_name, ip, user_agent, user_id, user_name, details)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            log_id,
+            stamp(moment),
+            event.type,
+            event.description,
+            event.connection,
+            event.client_id,
+            event.client_name,
+            event.ip,
+            event.user_agent,
+            event.user_id,
+            event.user_name,
+            details,
+        ),
+    )
+    return TenantLog(
+        log_id=log_id,
+        date=moment,
+        type=event.type,
+        description=event.description,
+        connection=event.connection,
+        client_id=event.client_id,
+        client_name=event.client_name,
+        ip=event.ip,
+        user_agent=event.user_agent,
+        user_id=event.user_id,
+        user_name=event.user_name,
+        details=json.loads(details),  # a copy, as a read would give
+    )

@@ -151,8 +151,8 @@ async def stored_users(store_path: Path) -> dict[str, User]:
         assert await store.count_users() == len(found)
         logs = await store.logs(limit=1000)
     migrations = [log.user_id for log in logs if log.type == "migration"]
-    # A user is migrated once; a kill between its creation and its log event may leave none.
-    assert len(migrations) == len(set(migrations)), migrations
+    # The migration event is written with the user, in its transaction: exactly one each.
+    assert sorted(migrations) == sorted(user.user_id for user in found.values()), migrations
     return found
 
 
