@@ -3,7 +3,7 @@ tickets."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from aiohttp import web
 
@@ -25,6 +25,10 @@ from scriptbridge.store import Page, UserId
 from scriptbridge.store.query import Match
 
 routes = web.RouteTableDef()
+
+#: A ticket's longest life: a 32-bit integer of seconds (some 68 years), as Auth0's schema has
+#: it; longer ones would overflow the expiry date.
+_MAX_TTL_SECONDS: Final = 2**31 - 1
 
 
 @routes.get("/api/v2/logs")
@@ -49,9 +53,10 @@ async def list_logs(request: web.Request) -> web.Response:
     try:
         query = parse_log_query(request.query.get("q") or request.query.get("search"))
         sort = parse_sort(request.query.get("sort"), LOG_FIELDS)
+        # The store checks the values (a date for date, a log id for log_id).
+        events, total = await store.search_logs(query, Page(offset=offset, limit=limit, sort=sort))
     except QueryError as error:
         raise InvalidQueryStringError(str(error)) from None
-    events, total = await store.search_logs(query, Page(offset=offset, limit=limit, sort=sort))
     return listing(
         request,
         "logs",
@@ -80,8 +85,10 @@ async def password_change_ticket(request: web.Request) -> web.Response:
     body = await read_json(request)
     result_url = typed(body, "result_url", str, "string")
     ttl = typed(body, "ttl_sec", int, "integer")
-    if ttl is not None and ttl < 0:
-        raise InvalidBodyError("Payload validation error: 'ttl_sec' must not be negative.")
+    if ttl is not None and not 0 <= ttl <= _MAX_TTL_SECONDS:
+        raise InvalidBodyError(
+            f"Payload validation error: 'ttl_sec' must be between 0 and {_MAX_TTL_SECONDS}."
+        )
     user_id = typed(body, "user_id", str, "string")
     details: dict[str, Any] = {"result_url": result_url, "ttl_seconds": ttl or None}
     if user_id:

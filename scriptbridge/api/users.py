@@ -50,15 +50,16 @@ async def list_users(request: web.Request) -> web.Response:
     if engine not in _SEARCH_ENGINES:
         raise InvalidQueryStringError(f"Query validation error: unknown search_engine {engine}.")
     offset, limit = paging(request)
+    connection = request.query.get("connection") or None
     try:
         query = parse_user_query(request.query.get("q"))
         sort = parse_sort(request.query.get("sort"), USER_FIELDS)
+        # The store checks the values (a number for logins_count, a date for created_at).
+        users, total = await svc.store.search_users(
+            query, Page(offset=offset, limit=limit, sort=sort), connection=connection
+        )
     except QueryError as error:
         raise InvalidQueryStringError(str(error)) from None
-    connection = request.query.get("connection") or None
-    users, total = await svc.store.search_users(
-        query, Page(offset=offset, limit=limit, sort=sort), connection=connection
-    )
     shown = field_filter(request)
     return listing(
         request,

@@ -10,14 +10,18 @@ import asyncio
 import concurrent.futures
 import contextlib
 import functools
+import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiohttp
 import bcrypt
+import httpx
+from auth0.authentication import GetToken
+from auth0.management import Auth0
 
 from scriptbridge import app
 from scriptbridge.api.keys import SERVICES
@@ -33,6 +37,17 @@ CLIENT_ID = "app-id"
 CLIENT_SECRET = "app-secret-0123456789"
 PUBLIC_CLIENT_ID = "spa-id"
 MANAGEMENT_SCOPES = ("read:users", "update:users")
+#: Every scope the Management API checks.
+ALL_SCOPES = (
+    "read:users",
+    "create:users",
+    "update:users",
+    "delete:users",
+    "read:connections",
+    "update:connections",
+    "read:logs",
+    "create:user_tickets",
+)
 
 #: (id, email, password, name, email_verified, plan)
 LEGACY_USERS = (
@@ -76,8 +91,10 @@ def write_config(
     kinds: tuple[str, ...] = ("login", "get_user"),
     connection: str = "",
     server: str = "",
+    scopes: tuple[str, ...] = MANAGEMENT_SCOPES,
 ) -> Path:
-    """A configuration file; ``connection`` and ``server`` add lines to those tables."""
+    """A configuration file; ``connection`` and ``server`` add lines to those tables, and
+    ``scopes`` are the Management API scopes of the client "app"."""
     script_lines = "\n".join(f'{kind} = "{scripts / (kind + ".js")}"' for kind in kinds)
     path = directory / "scriptbridge.toml"
     path.write_text(
@@ -97,7 +114,7 @@ name = "app"
 client_id = "{CLIENT_ID}"
 client_secret = "{CLIENT_SECRET}"
 grant_types = ["password", "http://auth0.com/oauth/grant-type/password-realm", "client_credentials"]
-scopes = {list(MANAGEMENT_SCOPES)!r}
+scopes = {list(scopes)!r}
 
 [[clients]]
 name = "spa"
@@ -191,3 +208,54 @@ async def store_of(service: Service) -> AsyncIterator[SqliteStore]:
     """A second connection to the service's store, as another reader would open it."""
     async with SqliteStore.open(service.store_path) as store:
         yield store
+
+
+async def management_token(running: Service) -> str:
+    """A Management API token of the client "app" (client_credentials), from the SDK."""
+    tokens = GetToken(running.domain, CLIENT_ID, client_secret=CLIENT_SECRET, protocol="http")
+    answer = await sdk(tokens.client_credentials, f"{running.url}api/v2/")
+    token: str = answer["access_token"]
+    return token
+
+
+@contextlib.contextmanager
+def management_client(running: Service, token: str) -> Iterator[Auth0]:
+    """auth0-python v6's Management API client over plain http, without retries (a retried
+    409 would cost seconds), on an HTTP client closed at the end."""
+    with httpx.Client(timeout=10) as http:
+        yield Auth0(base_url=f"{running.url}api/v2", token=token, max_retries=0, httpx_client=http)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A raw HTTP answer: status, headers and the body as JSON (None when empty)."""
+
+    status: int
+    headers: dict[str, str]
+    body: Any
+
+
+async def call(
+    running: Service, method: str, path: str, token: str | None = None, **kwargs: Any
+) -> Answer:
+    """One raw request to the service, with ``Authorization: Bearer token`` when given."""
+    headers = dict(kwargs.pop("headers", {}))
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, running.url + path, headers=headers, **kwargs) as r,
+    ):
+        raw = await r.read()
+        return Answer(r.status, dict(r.headers), json.loads(raw) if raw else None)
+
+
+#: The legacy users' passwords by email.
+LEGACY_PASSWORDS = {email: password for _, email, password, *_ in LEGACY_USERS}
+
+
+async def log_in(running: Service, *emails: str) -> None:
+    """Log legacy users in with their legacy passwords (migrating them in import mode)."""
+    for email in emails:
+        status, body = await running.password_login(email, LEGACY_PASSWORDS[email])
+        assert status == 200, body
