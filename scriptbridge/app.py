@@ -200,6 +200,8 @@ async def running(settings: Settings) -> AsyncIterator[Listening]:
         handle_signals=False,
         access_log=None,
         shutdown_timeout=grace,
+        # Room for the longest search query (search.MAX_LENGTH) in a URL.
+        max_line_size=32768,
     )
     try:
         await runner.setup()

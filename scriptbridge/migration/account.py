@@ -62,11 +62,7 @@ async def change_email(
 ) -> User:
     """Give the user a new email address."""
     if connection.import_mode:
-        outcome = await svc.invoke(connection, "get_user", [new_email])
-        if outcome.status == "result":
-            raise UserExistsError("user_exists")
-        if outcome.status != "no_result":
-            raise failure(connection, "get_user", outcome)
+        await _legacy_store_must_not_know(svc, connection, user, new_email)
     elif user.email:
         outcome = await svc.invoke(connection, "change_email", [user.email, new_email, verified])
         if outcome.status in ("error", "timeout"):
@@ -86,11 +82,7 @@ async def change_username(
 ) -> User:
     """Give the user a new username; in import mode get_user must not know it."""
     if connection.import_mode:
-        outcome = await svc.invoke(connection, "get_user", [new_username])
-        if outcome.status == "result":
-            raise UserExistsError("user_exists")
-        if outcome.status != "no_result":
-            raise failure(connection, "get_user", outcome)
+        await _legacy_store_must_not_know(svc, connection, user, new_username)
     updated = await svc.store.update_user(user.user_id, UserChanges(username=new_username))
     return updated or user
 
@@ -131,3 +123,16 @@ async def set_blocked(
     if not blocked:
         await svc.guard.forget(connection.name, (user.email, user.username))
     return updated or user
+
+
+async def _legacy_store_must_not_know(
+    svc: Services, connection: ConnectionSettings, user: User, identifier: str
+) -> None:
+    """Refuse an email or username the legacy store gives to someone else (the user's own
+    legacy record, as in a change of case only, is no conflict)."""
+    outcome = await svc.invoke(connection, "get_user", [identifier])
+    if outcome.status == "result":
+        if str(outcome.result.get("user_id")) != user.bare_id:
+            raise UserExistsError("user_exists")
+    elif outcome.status != "no_result":
+        raise failure(connection, "get_user", outcome)
