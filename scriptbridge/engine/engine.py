@@ -80,12 +80,16 @@ class Engine:
         args: list[Any],
         *,
         context: Mapping[str, Any] | None = None,
+        subject: str | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> Outcome:
         """Run one script with its positional arguments; always returns an Outcome.
 
         ``args`` are JSON values, one per argument of the kind (see kinds.ARGUMENTS). With the
         connection's ``context_argument`` flag, ``context`` (default ``{}``) goes before the
-        callback.
+        callback. The invocation's console lines carry ``subject`` (who it is about) and show
+        ``[redacted]`` for each of ``secrets`` (its passwords) and for the connection's
+        configuration values.
         """
         if self._closed:
             raise EngineClosedError()
@@ -100,7 +104,7 @@ class Engine:
         call_args = list(args)
         if pool.spec.context_argument:
             call_args.append(dict(context or {}))
-        return await pool.invoke(kind, call_args)
+        return await pool.invoke(kind, call_args, subject, secrets)
 
     def runners(self, connection: str) -> int:
         pool = self._pools.get(connection)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, NewType
@@ -49,6 +50,8 @@ class LogEvent:
     kind: ScriptKind | None
     invocation_id: InvocationId | None
     time: float = field(default_factory=time.time)
+    #: Who the invocation is about (the email or id its caller named), when known.
+    subject: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +79,42 @@ class Outcome:
             "logs": [{"level": e.level, "message": e.message} for e in self.logs],
             "elapsed_ms": round(self.elapsed_ms, 3),
         }
+
+
+#: What a secret becomes in console lines.
+REDACTED = "[redacted]"
+#: Configuration values shorter than this are not treated as secrets (a port or a flag would
+#: otherwise blank out every line that mentions it).
+MIN_SECRET_CHARS = 4
+
+
+def redact(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` with each secret replaced by REDACTED: as written, and as JSON and Node's
+    console (util.inspect) quote it inside objects and arrays, escapes and all."""
+    for secret in secrets:
+        for form in _written_forms(secret):
+            if form in text:
+                text = text.replace(form, REDACTED)
+    return text
+
+
+_INSPECT_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
+
+
+def _written_forms(secret: str) -> tuple[str, ...]:
+    if not secret:
+        return ()
+    inspected = "".join(_INSPECT_ESCAPES.get(c, c) for c in secret)
+    forms = dict.fromkeys(
+        (
+            secret,
+            json.dumps(secret, ensure_ascii=False)[1:-1],
+            inspected,
+            inspected.replace("'", "\\'"),
+        )
+    )
+    # Longest first, so that a form containing another is replaced whole.
+    return tuple(sorted(forms, key=len, reverse=True))
 
 
 def judge_result(kind: ScriptKind, result: Any) -> tuple[Status, Any, ScriptError | None]:

@@ -98,7 +98,13 @@ class Pool:
     def runners(self) -> int:
         return len(self._runners)
 
-    def submit(self, kind: ScriptKind, args: list[Any]) -> asyncio.Future[Outcome] | None:
+    def submit(
+        self,
+        kind: ScriptKind,
+        args: list[Any],
+        subject: str | None = None,
+        secrets: tuple[str, ...] = (),
+    ) -> asyncio.Future[Outcome] | None:
         """Queue on the least busy healthy runner; None when no runner is ready right now."""
         best: Runner | None = None
         for runner in self._runners:
@@ -106,15 +112,21 @@ class Pool:
                 continue
             if best is None or (best.suspect, best.load) > (runner.suspect, runner.load):
                 best = runner
-        return None if best is None else best.submit(kind, args)
+        return None if best is None else best.submit(kind, args, subject, secrets)
 
-    async def invoke(self, kind: ScriptKind, args: list[Any]) -> Outcome:
+    async def invoke(
+        self,
+        kind: ScriptKind,
+        args: list[Any],
+        subject: str | None = None,
+        secrets: tuple[str, ...] = (),
+    ) -> Outcome:
         """Run one invocation; waits for a runner if none is ready, up to the timeout."""
         deadline = asyncio.get_running_loop().time() + self.spec.limits.timeout_seconds
         while True:
             if self._closed:
                 raise EngineClosedError()
-            future = self.submit(kind, args)
+            future = self.submit(kind, args, subject, secrets)
             if future is None:
                 self._ready.clear()
                 left = deadline - asyncio.get_running_loop().time()

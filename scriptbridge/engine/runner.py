@@ -31,6 +31,7 @@ from scriptbridge.engine._bridge import TIMERS_JS, Isolate, json_text
 from scriptbridge.engine.host import HostRegistry, describe_host_error
 from scriptbridge.engine.kinds import ARGUMENTS, ScriptKind
 from scriptbridge.engine.outcome import (
+    MIN_SECRET_CHARS,
     InvocationId,
     Level,
     LogEvent,
@@ -38,6 +39,7 @@ from scriptbridge.engine.outcome import (
     ScriptError,
     Status,
     judge_result,
+    redact,
 )
 from scriptbridge.engine.spec import ConnectionSpec, Script
 from scriptbridge.errors import RunnerStartError, ScriptParseError
@@ -105,6 +107,9 @@ class _Invocation:
     started: float
     deadline: float
     logs: list[LogEvent] = field(default_factory=list)
+    #: Who the invocation is about, and the secrets its console lines must not show.
+    subject: str | None = None
+    secrets: tuple[str, ...] = ()
 
 
 class Runner:
@@ -122,6 +127,10 @@ class Runner:
         self._host = host
         self._on_log = on_log
         self._on_broken = on_broken
+        #: The connection's configuration values, which no console line may show.
+        self._configuration_secrets = tuple(
+            value for value in spec.configuration.values() if len(value) >= MIN_SECRET_CHARS
+        )
         self._loop = asyncio.get_running_loop()
         self._isolate: Isolate | None = None
         self._key = secrets.token_hex(16)
@@ -242,9 +251,16 @@ class Runner:
 
     # -- invocations -----------------------------------------------------------------------
 
-    def submit(self, kind: ScriptKind, args: list[Any]) -> asyncio.Future[Outcome]:
+    def submit(
+        self,
+        kind: ScriptKind,
+        args: list[Any],
+        subject: str | None = None,
+        secrets: tuple[str, ...] = (),
+    ) -> asyncio.Future[Outcome]:
         """Queue an invocation; the future resolves with its outcome, or raises NotStarted when
         the runner breaks before the invocation reached V8 (it is then safe to run elsewhere).
+        Its console lines name ``subject`` and show none of ``secrets``.
 
         Raises TypeError at once when ``args`` are not JSON values.
         """
@@ -261,6 +277,8 @@ class Runner:
             future=self._loop.create_future(),
             started=time.perf_counter(),
             deadline=now + self.spec.limits.timeout_seconds,
+            subject=subject,
+            secrets=secrets + self._configuration_secrets,
         )
         self._in_flight[inv.id] = inv
         if self._deadline_timer is None:
@@ -277,6 +295,19 @@ class Runner:
         error: ScriptError | None = None,
     ) -> None:
         self._in_flight.pop(inv.id, None)
+        if error is not None and status == "error" and self._on_log is not None:
+            # An uncaught error of the script is a line of its log stream too.
+            stack = f"\n{error.stack}" if error.stack else ""
+            self._on_log(
+                LogEvent(
+                    level="error",
+                    message=redact(f"{error.name}: {error.message}{stack}", inv.secrets),
+                    connection=self.spec.name,
+                    kind=inv.kind,
+                    invocation_id=inv.id,
+                    subject=inv.subject,
+                )
+            )
         if not inv.future.done():
             inv.future.set_result(
                 Outcome(
@@ -401,10 +432,14 @@ class Runner:
         level: Level = message["l"] if message["l"] in _LEVELS else "info"
         event = LogEvent(
             level=level,
-            message=str(message["m"]),
+            message=redact(
+                str(message["m"]),
+                self._configuration_secrets if inv is None else inv.secrets,
+            ),
             connection=self.spec.name,
             kind=message["k"] if message["k"] in ARGUMENTS else None,
             invocation_id=message["i"],
+            subject=None if inv is None else inv.subject,
         )
         if inv is not None:
             inv.logs.append(event)

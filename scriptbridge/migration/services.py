@@ -84,7 +84,14 @@ class Services:
         """Run one of the connection's scripts; a failure of the engine is an outcome too."""
         started = time.perf_counter()
         try:
-            outcome = await self.engine.invoke(connection.name, kind, args, context={})
+            outcome = await self.engine.invoke(
+                connection.name,
+                kind,
+                args,
+                context={},
+                subject=_subject(kind, args),
+                secrets=_secrets(kind, args),
+            )
         except ScriptNotDefinedError:
             raise ScriptFailedError(
                 connection.name,
@@ -133,6 +140,27 @@ class Services:
         )
         await announce(logged)
         return logged
+
+
+def _subject(kind: ScriptKind, args: list[Any]) -> str | None:
+    """Who an invocation is about: its first argument (create: the new user's email)."""
+    if not args:
+        return None
+    first = args[0]
+    if isinstance(first, dict):
+        email = first.get("email")
+        return email if isinstance(email, str) else None
+    return str(first)
+
+
+def _secrets(kind: ScriptKind, args: list[Any]) -> tuple[str, ...]:
+    """The passwords an invocation is given, which its console lines must not show."""
+    if kind in ("login", "change_password") and len(args) > 1 and isinstance(args[1], str):
+        return (args[1],)
+    if kind == "create" and args and isinstance(args[0], dict):
+        password = args[0].get("password")
+        return (password,) if isinstance(password, str) else ()
+    return ()
 
 
 def tenant_event(

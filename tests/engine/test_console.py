@@ -174,3 +174,52 @@ async def test_global_console_reaches_the_log_from_module_code(start_engine: Sta
     messages = [(e.level, e.message) for e in outcome.logs]
     assert ("warn", "from outside 1") in messages
     assert any("careful" in message for _, message in messages)
+
+
+async def test_secrets_never_reach_a_console_line(start_engine: StartEngine) -> None:
+    """The connection's configuration values and the invocation's secrets are redacted, as
+    written and as console.log shows them inside objects; short values are left alone."""
+    source = (
+        "function login(email, password, callback) {"
+        "  console.log('connecting with', configuration.DB_PASSWORD, 'port', configuration.PORT);"
+        "  console.log('checking', password);"
+        "  console.log({user: email, password: password});"
+        "  callback(null, {user_id: '1'});"
+        "}"
+    )
+    harness = await start_engine(
+        {"login": source}, configuration={"DB_PASSWORD": "db-s3cret!", "PORT": "543"}
+    )
+    secret = 'pa"ss\\word'
+    outcome = await harness.engine.invoke(
+        harness.name,
+        "login",
+        ["jane@example.com", secret],
+        subject="jane@example.com",
+        secrets=(secret,),
+    )
+    messages = [event.message for event in harness.events]
+    assert messages[0] == "connecting with [redacted] port 543"
+    assert messages[1] == "checking [redacted]"
+    assert "[redacted]" in messages[2]
+    for message in messages:
+        assert "db-s3cret!" not in message
+        assert "pa" + '"ss' not in message
+        assert "ss\\\\word" not in message
+    assert {event.subject for event in harness.events} == {"jane@example.com"}
+    assert outcome.logs == tuple(harness.events)
+
+
+async def test_an_uncaught_error_is_a_line_of_the_stream(start_engine: StartEngine) -> None:
+    """A script that throws adds an error event (name, message, stack) to on_log, not to its
+    outcome's logs, which the outcome's error already reports."""
+    source = "function verify(email, callback) { throw new TypeError('no such table: users'); }"
+    harness = await start_engine({"verify": source})
+    outcome = await harness.invoke("verify", "jane@example.com")
+    assert outcome.status == "error"
+    assert outcome.logs == ()
+    (event,) = harness.events
+    assert event.level == "error"
+    assert event.message.startswith("TypeError: no such table: users")
+    assert "verify.js" in event.message
+    assert event.invocation_id == outcome.invocation_id
