@@ -1,5 +1,5 @@
 """The aiohttp application: its resources, entered once in ``cleanup_ctx`` and closed in
-reverse order (store, engine, tokens, flows), its middlewares and its routes."""
+reverse order (store, log hub, engine, tokens, flows), its middlewares and its routes."""
 
 from __future__ import annotations
 
@@ -14,13 +14,14 @@ from dataclasses import dataclass
 import structlog
 from aiohttp import web
 
-from scriptbridge.api import authentication, logs, reset, users
+from scriptbridge.api import authentication, logs, reset, stream, users
 from scriptbridge.api import connections as connection_api
 from scriptbridge.api.errors import Handler, error_middleware
-from scriptbridge.api.keys import SERVICES, TOKENS
+from scriptbridge.api.keys import LOG_HUB, SERVICES, TOKENS
 from scriptbridge.connections import Connections
 from scriptbridge.engine import Engine, HostModule, LogEvent
 from scriptbridge.errors import ScriptParseError, SettingsError
+from scriptbridge.logs import LogHub, request_ids
 from scriptbridge.migration import Guard, Services, StoreOutbox
 from scriptbridge.node.modules import builtin_modules
 from scriptbridge.settings import Settings
@@ -36,29 +37,35 @@ _scripts = structlog.get_logger("scriptbridge.script")
 def create_app(settings: Settings, issuer: str) -> web.Application:
     """The service for ``settings``, answering as ``issuer`` (its public URL, ending in /)."""
     app = web.Application(
-        middlewares=[_access_log, error_middleware],
+        middlewares=[request_ids, _access_log, error_middleware],
         client_max_size=settings.server.max_body_bytes,
     )
     app.cleanup_ctx.append(_resources(settings, issuer))
+    # Before the server waits for the requests in flight: the streams end, so as not to hold
+    # the stop up until its timeout.
+    app.on_shutdown.append(_end_streams)
     app.router.add_get("/health", _health)
     app.router.add_routes(authentication.routes)
     app.router.add_routes(reset.routes)
     for management in (users.routes, connection_api.routes, logs.routes):
         app.router.add_routes(management)
+    app.router.add_routes(stream.routes)
     return app
 
 
 @contextlib.asynccontextmanager
 async def open_services(settings: Settings, issuer: str) -> AsyncIterator[Services]:
-    """The store, the engine with every connection loaded, and the flows over them, without
-    HTTP: the service's core, which the CLI's operator commands use as well. On exit the
-    script statistics are saved and everything is closed.
+    """The store, the log hub, the engine with every connection loaded, and the flows over
+    them, without HTTP: the service's core, which the CLI's operator commands use as well. On
+    exit the script statistics are saved and everything is closed, the engine before the
+    hub, so that the hub keeps the scripts' last console lines.
 
     A script that does not parse is a SettingsError naming the connection's scripts.
     """
     async with (
         SqliteStore.open(settings.store.path) as store,
-        Engine(_modules(settings), on_log=_script_log) as engine,
+        LogHub(store, settings.logs) as hub,
+        Engine(_modules(settings), on_log=_on_log(hub)) as engine,
     ):
         connections = Connections(settings, store, engine)
         try:
@@ -73,6 +80,7 @@ async def open_services(settings: Settings, issuer: str) -> AsyncIterator[Servic
             issuer=issuer,
             guard=Guard(store, settings.server.max_failed_attempts),
             connections=connections,
+            log_hub=hub,
         )
         try:
             yield services
@@ -101,6 +109,7 @@ def _resources(settings: Settings, issuer: str) -> Callable[[web.Application], A
                 services.store, issuer, settings.server.token_lifetime_seconds
             )
             app[SERVICES] = services
+            app[LOG_HUB] = services.log_hub
             await _log.ainfo(
                 "service_ready", issuer=issuer, connections=[c.name for c in settings.connections]
             )
@@ -135,6 +144,21 @@ def _modules(settings: Settings) -> tuple[HostModule, ...]:
         deny_hosts=outbound.deny_hosts,
         http_timeout_seconds=outbound.timeout_seconds,
     )
+
+
+def _on_log(hub: LogHub) -> Callable[[LogEvent], None]:
+    """Where each console line of a script goes: the log stream, and the service log."""
+
+    def on_log(event: LogEvent) -> None:
+        hub.publish(event)
+        _script_log(event)
+
+    return on_log
+
+
+async def _end_streams(app: web.Application) -> None:
+    if LOG_HUB in app:
+        app[LOG_HUB].close_subscriptions()
 
 
 def _script_log(event: LogEvent) -> None:

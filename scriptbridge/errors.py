@@ -301,6 +301,17 @@ class QueryError(ScriptbridgeError, ValueError):
         super().__init__(f"Query {query!r} is not supported: {problem}")
 
 
+class LogStreamRefusedError(ScriptbridgeError, RuntimeError):
+    """A service refused the log stream, or a token to open it with, for a reason that asking
+    again will not change (credentials, scope, filters); the reason is the service's."""
+
+    def __init__(self, url: str, status: int, reason: str) -> None:
+        self.url = url
+        self.status = status
+        self.reason = reason
+        super().__init__(f"{url} answered {status}: {reason}")
+
+
 class MissingAuthenticationError(ApiError):
     status = 401
     code = "missing_authentication"

@@ -177,6 +177,37 @@ class OutboundSettings:
 
 
 @dataclass(frozen=True)
+class LogsSettings:
+    """``[logs]``: the stream of the scripts' console lines (``GET /logs/stream``)."""
+
+    retention_events: int = field(
+        default=10000,
+        metadata=doc(
+            "How many of the latest console lines the store keeps for replay (a subscriber's "
+            "Last-Event-ID or ?since=); older ones are deleted.",
+            low=1,
+        ),
+    )
+    retention_hours: float = field(
+        default=24.0,
+        metadata=doc(
+            "How long the store keeps a console line for replay, in hours, whatever the count.",
+            low=0.001,
+            high=8760.0,
+        ),
+    )
+    subscriber_queue: int = field(
+        default=1000,
+        metadata=doc(
+            "Console lines waiting for each stream subscriber; a subscriber that falls this far "
+            "behind loses lines (the stream says how many) rather than slowing logins.",
+            low=1,
+            high=100_000,
+        ),
+    )
+
+
+@dataclass(frozen=True)
 class ClientSettings:
     """``[[clients]]``: an application allowed to call the API."""
 
@@ -347,6 +378,7 @@ class Settings:
     #: The configuration file's path, or EMBEDDED_SOURCE.
     source: str
     outbound: OutboundSettings = OutboundSettings()
+    logs: LogsSettings = LogsSettings()
 
     def connection(self, name: str) -> ConnectionSettings | None:
         return next((c for c in self.connections if c.name == name), None)
@@ -360,6 +392,7 @@ _SECTIONS: Final[tuple[tuple[str, type[Any]], ...]] = (
     ("server.", ServerSettings),
     ("store.", StoreSettings),
     ("outbound.", OutboundSettings),
+    ("logs.", LogsSettings),
     ("clients[].", ClientSettings),
     ("connections[].", ConnectionSettings),
 )
@@ -421,7 +454,9 @@ def load_connection_spec(connection: ConnectionSettings) -> ConnectionSpec:
 
 
 def _build(reader: Reader, document: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
-    reader.only(document, ("server", "store", "outbound", "clients", "connections"), "", "section")
+    reader.only(
+        document, ("server", "store", "outbound", "logs", "clients", "connections"), "", "section"
+    )
     server = reader.build(
         ServerSettings, reader.table(document.get("server", {}), "server"), "server"
     )
@@ -460,8 +495,15 @@ def _build(reader: Reader, document: Mapping[str, Any], environ: Mapping[str, st
     outbound = reader.build(
         OutboundSettings, reader.table(document.get("outbound", {}), "outbound"), "outbound"
     )
+    logs = reader.build(LogsSettings, reader.table(document.get("logs", {}), "logs"), "logs")
     return Settings(
-        server, store, tuple(clients), tuple(connections), reader.source, outbound=outbound
+        server,
+        store,
+        tuple(clients),
+        tuple(connections),
+        reader.source,
+        outbound=outbound,
+        logs=logs,
     )
 
 

@@ -17,6 +17,7 @@ from scriptbridge.settings import (
     PASSWORD_REALM,
     ClientSettings,
     ConnectionSettings,
+    LogsSettings,
     OutboundSettings,
     ServerSettings,
     Settings,
@@ -56,6 +57,11 @@ path = "data/users.db"
 allow_hosts = ["legacy.example.com", "*.internal.example.com"]
 deny_hosts = ["10.0.0.0/8"]
 timeout_seconds = 5
+
+[logs]
+retention_events = 500
+retention_hours = 1.5
+subscriber_queue = 16
 
 [[clients]]
 name = "web app"
@@ -143,6 +149,9 @@ def test_a_full_file_sets_every_key(tmp_path: Path) -> None:
         deny_hosts=("10.0.0.0/8",),
         timeout_seconds=5.0,
     )
+    assert settings.logs == LogsSettings(
+        retention_events=500, retention_hours=1.5, subscriber_queue=16
+    )
     assert settings.clients == (
         ClientSettings(
             name="web app",
@@ -182,6 +191,7 @@ def test_the_full_file_names_every_documented_setting(tmp_path: Path) -> None:
 def test_defaults_fill_what_the_file_leaves_out(tmp_path: Path) -> None:
     settings = load(tmp_path, MINIMAL)
     assert settings.server == ServerSettings()
+    assert settings.logs == LogsSettings()
     assert settings.clients == ()
     (connection,) = settings.connections
     assert connection.import_mode is True
@@ -297,6 +307,10 @@ PROBLEMS = [
      "must be an http(s) URL"),
     ("empty-host", server('host = ""'), "server.host", "must not be empty"),
     ("section-not-table", "server = 1\n" + MINIMAL, "server", "must be a table, not an integer"),
+    ("logs-queue-zero", "[logs]\nsubscriber_queue = 0\n" + MINIMAL, "logs.subscriber_queue",
+     "must be between 1 and 100000, not 0"),
+    ("logs-unknown-key", "[logs]\nretention_event = 5\n" + MINIMAL, "logs.retention_event",
+     "unknown setting; did you mean 'retention_events'?"),
     ("path-type", "[store]\npath = 5\n" + MINIMAL, "store.path",
      "must be a string, not an integer"),
     ("no-connections", "", "connections", "missing; add at least one [[connections]] table"),
@@ -556,6 +570,7 @@ def test_every_setting_is_documented() -> None:
         "server.": ServerSettings,
         "store.": StoreSettings,
         "outbound.": OutboundSettings,
+        "logs.": LogsSettings,
         "clients[].": ClientSettings,
         "connections[].": ConnectionSettings,
     }

@@ -2,7 +2,8 @@
 
 - OAuth endpoints (``/oauth/*``, ``/userinfo``): ``{"error", "error_description"}``;
 - ``/dbconnections/*``: Auth0's classic ``{"name", "code", "description", "statusCode"}``;
-- the Management API (``/api/v2/*``): ``{"statusCode", "error", "message", "errorCode"}``.
+- the Management API (``/api/v2/*``) and the log stream (``/logs/*``): ``{"statusCode",
+  "error", "message", "errorCode"}``.
 
 An unexpected exception is logged with its traceback and answered with a 500 in the same
 shape that says nothing about its cause.
@@ -26,7 +27,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def family(path: str) -> Family:
-    if path.startswith("/api/v2/"):
+    if path.startswith(("/api/v2/", "/logs/")):
         return "management"
     if path.startswith("/dbconnections/"):
         return "classic"

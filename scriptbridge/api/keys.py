@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from scriptbridge.logs import LogHub
 from scriptbridge.migration import Services
 from scriptbridge.tokens import Tokens
 
+LOG_HUB: web.AppKey[LogHub] = web.AppKey("log_hub", LogHub)
 SERVICES: web.AppKey[Services] = web.AppKey("services", Services)
 TOKENS: web.AppKey[Tokens] = web.AppKey("tokens", Tokens)

@@ -9,6 +9,7 @@ commands whose ``add_commands`` registers them in :func:`build_parser`:
 - :mod:`.service`: ``serve``.
 - :mod:`.operators`: the operator commands (``migration ...``, ``users ...``), which leave
   their work and their tables to :mod:`scriptbridge.operator` and print what it returns.
+- :mod:`.logs`: ``logs tail``, a client of a running service's log stream.
 - :mod:`._parsing`: what they share in parsing, and the script's arguments after ``--``.
   A usage problem is reported on one line of stderr and exits 2.
 - :mod:`._output`: JSON on stdout.
@@ -22,12 +23,11 @@ import os
 import sys
 from collections.abc import Callable
 
-import structlog
-
 from scriptbridge import __version__
-from scriptbridge.cli import operators, scripts, service
+from scriptbridge.cli import logs, operators, scripts, service
 from scriptbridge.cli._parsing import Parser, split_script_arguments, take_script_arguments
 from scriptbridge.errors import ScriptbridgeError, ScriptParseError
+from scriptbridge.logs import configure_logging
 
 __all__ = ["build_parser", "main"]
 
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     scripts.add_commands(commands)
     service.add_commands(commands)
     operators.add_commands(commands)
+    logs.add_commands(commands)
     return parser
 
 
@@ -63,12 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     if extras or tail:
         take_script_arguments(args, extras, tail)
     # Library code logs with structlog; stdout belongs to the command's JSON.
-    structlog.configure(
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        wrapper_class=structlog.make_filtering_bound_logger(
-            getattr(args, "log_level", logging.NOTSET)
-        ),
-    )
+    configure_logging(sys.stderr, level=getattr(args, "log_level", logging.NOTSET))
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         return handler(args)

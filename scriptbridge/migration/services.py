@@ -16,6 +16,7 @@ from scriptbridge.errors import (
     ScriptNotDefinedError,
     UnknownConnectionApiError,
 )
+from scriptbridge.logs import LogHub, invocation
 from scriptbridge.migration.guard import Guard
 from scriptbridge.migration.outbox import Outbox
 from scriptbridge.settings import ConnectionSettings, Settings
@@ -53,6 +54,8 @@ class Services:
     issuer: str
     guard: Guard
     connections: Connections
+    #: The stream of the scripts' console lines (GET /logs/stream reads it; flows do not).
+    log_hub: LogHub
     stats: dict[tuple[str, ScriptKind], ScriptStats] = field(default_factory=dict)
     #: Counts not yet added to the store's totals (see flush_stats).
     unsaved: dict[tuple[str, ScriptKind], ScriptStats] = field(default_factory=dict)
@@ -104,15 +107,15 @@ class Services:
             stats.invocations += 1
             stats.errors += outcome.status == "error"
             stats.timeouts += outcome.status == "timeout"
-        await _log.ainfo(
-            "script_invoked",
-            connection=connection.name,
-            kind=kind,
-            invocation_id=outcome.invocation_id,
-            outcome=outcome.status,
-            error=None if outcome.error is None else outcome.error.name,
-            elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
-        )
+        with invocation(outcome.invocation_id):
+            await _log.ainfo(
+                "script_invoked",
+                connection=connection.name,
+                kind=kind,
+                outcome=outcome.status,
+                error=None if outcome.error is None else outcome.error.name,
+                elapsed_ms=round((time.perf_counter() - started) * 1000, 3),
+            )
         return outcome
 
     async def event(

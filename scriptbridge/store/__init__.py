@@ -1,4 +1,5 @@
-"""The identity store: users, tickets, signing keys, failed attempts, tenant logs."""
+"""The identity store: users, tickets, signing keys, failed attempts, tenant logs, scripts'
+console lines."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from scriptbridge.store.records import (
     MigratedBy,
     NewLog,
     NewUser,
+    ScriptLogId,
+    ScriptLogLevel,
+    ScriptLogRecord,
     SigningKey,
     TenantLog,
     Ticket,
@@ -30,6 +34,9 @@ __all__ = [
     "NewUser",
     "Page",
     "Query",
+    "ScriptLogId",
+    "ScriptLogLevel",
+    "ScriptLogRecord",
     "SigningKey",
     "SqliteStore",
     "Store",

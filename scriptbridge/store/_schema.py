@@ -24,7 +24,17 @@ from typing import Any
 import aiosqlite
 
 from scriptbridge.errors import ScriptbridgeError
-from scriptbridge.store.records import UNSET, NewUser, TenantLog, Ticket, User, UserChanges, UserId
+from scriptbridge.store.records import (
+    UNSET,
+    NewUser,
+    ScriptLogId,
+    ScriptLogRecord,
+    TenantLog,
+    Ticket,
+    User,
+    UserChanges,
+    UserId,
+)
 
 #: One migration step: statements run in order.
 Step = tuple[str, ...]
@@ -156,8 +166,27 @@ _VERSION_2: Step = (
     "CREATE INDEX logs_date ON logs (date, log_id)",
 )
 
+_VERSION_3: Step = (
+    # Scripts' console lines, for the log stream's replay. The log hub gives the ids;
+    # AUTOINCREMENT keeps the highest id ever written in sqlite_sequence, so ids go on
+    # increasing after a restart even when retention has pruned every line.
+    """
+    CREATE TABLE script_logs (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        time          TEXT NOT NULL,
+        level         TEXT NOT NULL,
+        connection    TEXT NOT NULL,
+        script        TEXT,
+        invocation_id TEXT,
+        subject       TEXT,
+        message       TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX script_logs_time ON script_logs (time)",
+)
+
 #: Every step, oldest first; ``len(STEPS)`` is the schema version this scriptbridge writes.
-STEPS: tuple[Step, ...] = (_VERSION_1, _VERSION_2)
+STEPS: tuple[Step, ...] = (_VERSION_1, _VERSION_2, _VERSION_3)
 
 
 async def migrate(db: aiosqlite.Connection, where: str, steps: Sequence[Step] = STEPS) -> int:
@@ -292,6 +321,33 @@ def log_from(row: sqlite3.Row) -> TenantLog:
         user_id=row["user_id"],
         user_name=row["user_name"],
         details=json.loads(row["details"]),
+    )
+
+
+def script_log_columns(record: ScriptLogRecord) -> tuple[Any, ...]:
+    """The ``script_logs`` row of a console line, in the table's column order."""
+    return (
+        record.id,
+        stamp(record.time),
+        record.level,
+        record.connection,
+        record.script,
+        record.invocation_id,
+        record.subject,
+        record.message,
+    )
+
+
+def script_log_from(row: sqlite3.Row) -> ScriptLogRecord:
+    return ScriptLogRecord(
+        id=ScriptLogId(row["id"]),
+        time=from_stamp(row["time"]),
+        level=row["level"],
+        connection=row["connection"],
+        script=row["script"],
+        invocation_id=row["invocation_id"],
+        subject=row["subject"],
+        message=row["message"],
     )
 
 

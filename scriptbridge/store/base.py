@@ -6,12 +6,16 @@ PostgreSQL one can follow behind the same interface without touching the flows.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from scriptbridge.store.query import Page, Query
 from scriptbridge.store.records import (
     NewLog,
     NewUser,
+    ScriptLogId,
+    ScriptLogRecord,
     SigningKey,
     TenantLog,
     Ticket,
@@ -120,6 +124,26 @@ class Store(Protocol):
         """Events matching ``query``, sorted and paged (by default newest first), and how many
         match in all. Searchable fields: log_id, date, type, description, connection,
         client_id, client_name, ip, user_agent, user_id, user_name, details.PATH."""
+
+    # -- scripts' console lines (the log stream's replay) --------------------------------------
+
+    async def add_script_logs(self, records: Sequence[ScriptLogRecord]) -> int:
+        """Keep console lines under the ids the log hub gave them, in one transaction; return
+        how many were kept. A line whose id is already taken (another process sharing the
+        store gave it) is skipped."""
+
+    async def script_logs(
+        self, *, after_id: int | None, since: dt.datetime | None, limit: int
+    ) -> list[ScriptLogRecord]:
+        """Up to ``limit`` lines in id order: those with an id above ``after_id`` and a time at
+        or after ``since``, each when given."""
+
+    async def prune_script_logs(self, max_count: int, max_age_seconds: float) -> int:
+        """Delete the lines beyond the newest ``max_count`` (1 or more) and those older than
+        ``max_age_seconds``; return how many went."""
+
+    async def last_script_log_id(self) -> ScriptLogId:
+        """The highest id ever kept, pruned or not; 0 for none."""
 
     # -- connections changed over the Management API ----------------------------------------
 

@@ -1,5 +1,5 @@
 """The records the identity store keeps: users, password-change tickets, signing keys, failed
-attempts and tenant log events. Plain frozen dataclasses; no SQL here."""
+attempts, tenant log events and scripts' console lines. Plain frozen dataclasses; no SQL here."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal, NewType
 
+#: The id of a script's console line in the log stream: increasing, never reused.
+ScriptLogId = NewType("ScriptLogId", int)
+#: A console line's level, lowest first.
+ScriptLogLevel = Literal["debug", "info", "warn", "error"]
 #: A root user id as Auth0 shows it: ``auth0|<id the script returned>``.
 UserId = NewType("UserId", str)
 #: How a user came into the store.
@@ -237,3 +241,33 @@ class NewLog:
     user_id: str | None = None
     user_name: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScriptLogRecord:
+    """One console line of a script (or an uncaught error of one), as the log stream shows and
+    the store keeps it. Its message was redacted before it was recorded."""
+
+    id: ScriptLogId
+    time: dt.datetime
+    level: ScriptLogLevel
+    connection: str
+    #: The script kind (login, get_user, ...); None for a line printed while the script loaded.
+    script: str | None
+    invocation_id: str | None
+    #: Who the invocation was about (the email or id its caller named), when known.
+    subject: str | None
+    message: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The line as the stream sends it: every key, ``time`` as ``2024-01-01T10:00:00.000Z``."""
+        return {
+            "id": self.id,
+            "time": iso(self.time),
+            "level": self.level,
+            "connection": self.connection,
+            "script": self.script,
+            "invocation_id": self.invocation_id,
+            "subject": self.subject,
+            "message": self.message,
+        }

@@ -14,7 +14,7 @@ import contextlib
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, get_args
 
@@ -30,6 +30,8 @@ from scriptbridge.store._schema import (
     new_user_columns,
     optional_from_stamp,
     optional_stamp,
+    script_log_columns,
+    script_log_from,
     stamp,
     ticket_from,
     to_json,
@@ -41,6 +43,8 @@ from scriptbridge.store.records import (
     MigratedBy,
     NewLog,
     NewUser,
+    ScriptLogId,
+    ScriptLogRecord,
     SigningKey,
     TenantLog,
     Ticket,
@@ -380,6 +384,51 @@ class SqliteStore(Store):
         rows, total = await self._search(LOGS, query, page)
         return [log_from(row) for row in rows], total
 
+    # -- scripts' console lines ---------------------------------------------------------------
+
+    async def add_script_logs(self, records: Sequence[ScriptLogRecord]) -> int:
+        if not records:
+            return 0
+        async with self._writing() as tx:
+            return await tx.run_many(
+                "INSERT OR IGNORE INTO script_logs (id, time, level, connection, script,"
+                " invocation_id, subject, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [script_log_columns(record) for record in records],
+            )
+
+    async def script_logs(
+        self, *, after_id: int | None, since: dt.datetime | None, limit: int
+    ) -> list[ScriptLogRecord]:
+        if limit < 0:
+            raise ValueError(f"limit must be 0 or more, not {limit}")
+        async with self._reading() as tx:
+            rows = await tx.rows(
+                "SELECT * FROM script_logs WHERE id > ? AND time >= ? ORDER BY id LIMIT ?",
+                (after_id or 0, "" if since is None else stamp(since), limit),
+            )
+        return [script_log_from(row) for row in rows]
+
+    async def prune_script_logs(self, max_count: int, max_age_seconds: float) -> int:
+        if max_count < 1:
+            raise ValueError(f"max_count must be 1 or more, not {max_count}")
+        cutoff = stamp(now() - dt.timedelta(seconds=max_age_seconds))
+        async with self._writing() as tx:
+            # The subquery is the oldest id to keep by count; NULL (keep all) with fewer lines.
+            return await tx.run(
+                "DELETE FROM script_logs WHERE time < ? OR id < (SELECT id FROM script_logs"
+                " ORDER BY id DESC LIMIT 1 OFFSET ?)",
+                (cutoff, max_count - 1),
+            )
+
+    async def last_script_log_id(self) -> ScriptLogId:
+        async with self._reading() as tx:
+            row = await tx.row(
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'script_logs'),"
+                " 0), coalesce((SELECT max(id) FROM script_logs), 0))"
+            )
+        assert row is not None  # a SELECT without FROM always returns its row
+        return ScriptLogId(int(row[0]))
+
     # -- connections changed over the Management API ----------------------------------------
 
     async def connection_state(self, connection: str) -> dict[str, Any] | None:
@@ -467,6 +516,14 @@ class _Tx:
         """Execute a write; the number of rows it changed."""
         async with self._db.execute(sql, parameters) as cursor:
             return cursor.rowcount
+
+    async def run_many(self, sql: str, rows: Iterable[Iterable[Any]]) -> int:
+        """Execute a write once per row of parameters; the number of rows changed in all."""
+        cursor = await self._db.executemany(sql, rows)
+        try:
+            return cursor.rowcount  # summed over the rows
+        finally:
+            await cursor.close()
 
 
 # -- statements more than one method runs ---------------------------------------------------

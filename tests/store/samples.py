@@ -1,11 +1,20 @@
-"""Records the store tests build users and tickets from."""
+"""Records the store tests build users, tickets and script lines from."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from scriptbridge.store import NewUser, Ticket, UserId, now, root_id
+from scriptbridge.store import (
+    NewUser,
+    ScriptLogId,
+    ScriptLogLevel,
+    ScriptLogRecord,
+    Ticket,
+    UserId,
+    now,
+    root_id,
+)
 
 
 def new_user(
@@ -51,4 +60,24 @@ def ticket(
         created_at=issued,
         expires_at=issued + lifetime,
         result_url="https://app.example.com/done",
+    )
+
+
+def script_line(
+    line_id: int,
+    *,
+    age: dt.timedelta = dt.timedelta(0),
+    level: ScriptLogLevel = "info",
+    message: str | None = None,
+) -> ScriptLogRecord:
+    """Console line ``line_id`` of a login, printed ``age`` ago."""
+    return ScriptLogRecord(
+        id=ScriptLogId(line_id),
+        time=now() - age,
+        level=level,
+        connection="legacy-db",
+        script="login",
+        invocation_id=f"inv-{line_id}",
+        subject="jane@example.com",
+        message=f"line {line_id}" if message is None else message,
     )

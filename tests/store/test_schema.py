@@ -11,11 +11,11 @@ import aiosqlite
 import pytest
 
 from scriptbridge.errors import ScriptbridgeError
-from scriptbridge.store import SqliteStore, now
+from scriptbridge.store import NewLog, SqliteStore, now
 from scriptbridge.store._schema import STEPS, migrate, new_user_columns
 from scriptbridge.store.query import Match, Page
 
-from .samples import new_user
+from .samples import new_user, script_line
 
 TABLES = {
     "users",
@@ -27,6 +27,7 @@ TABLES = {
     "messages",
     "connection_states",
     "script_stats",
+    "script_logs",
 }
 
 
@@ -115,3 +116,20 @@ async def test_a_version_1_store_gains_search_indexes_states_and_stats(db_path: 
         assert raw.execute("PRAGMA user_version").fetchone() == (len(STEPS),)
         names = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
     assert names >= {"connection_states", "users_created", "users_migrated", "logs_date"}
+
+
+async def test_a_version_2_store_gains_the_script_log_table(db_path: Path) -> None:
+    """Upgrading keeps the tenant log, and script lines are kept at once, their ids going on
+    from 1."""
+    async with aiosqlite.connect(db_path, isolation_level=None) as db:
+        await migrate(db, "test.db", STEPS[:2])
+    async with SqliteStore.open(db_path) as store:
+        await store.append_log(NewLog("s"))
+        assert await store.last_script_log_id() == 0
+        assert await store.add_script_logs([script_line(1)]) == 1
+        assert await store.last_script_log_id() == 1
+        assert [log.type for log in await store.logs()] == ["s"]
+    with contextlib.closing(sqlite3.connect(db_path)) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone() == (len(STEPS),)
+        names = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
+    assert names >= {"script_logs", "script_logs_time"}

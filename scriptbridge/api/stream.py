@@ -1,0 +1,154 @@
+"""``GET /logs/stream``: the scripts' console lines as Server-Sent Events, live, filtered, and
+replayed from where a subscriber left off.
+
+The wire format, which ``scriptbridge logs tail`` (logs/follower.py) reads; lines end with LF:
+
+- a console line: ``id: <id>``, ``event: log``, ``data: <ScriptLogRecord.as_json() on one
+  line>``;
+- lines lost to this subscriber because it fell behind: ``event: dropped``,
+  ``data: {"dropped": N}``, without an id;
+- every HEARTBEAT_SECONDS, the comment ``: ping``.
+
+Query parameters (each optional): ``connection``, ``script`` (a script kind), ``level`` (the
+lowest shown: debug, info, warn or error), ``invocation`` (an invocation id), ``q`` (text the
+message contains, any case), and ``since``: an event id (the lines after it) or a duration
+such as 30s, 10m, 2h or 1d (the lines of that last while). The ``Last-Event-ID`` header, which
+a reconnecting EventSource sends, wins over ``since``. Without either, the stream starts
+with the next line. It needs a Management API token with ``read:logs``; every refusal is
+answered before the stream starts, in the Management API's error shape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import re
+from typing import Final
+
+import structlog
+from aiohttp import web
+from aiohttp_sse import EventSourceResponse
+
+from scriptbridge.api.bearer import authorize
+from scriptbridge.api.keys import LOG_HUB, SERVICES
+from scriptbridge.engine import KINDS
+from scriptbridge.errors import InvalidQueryStringError
+from scriptbridge.logs import LEVELS, Dropped, LogFilter, Subscription
+from scriptbridge.logs.context import REQUEST_ID_HEADER
+
+_log = structlog.get_logger("scriptbridge.api")
+
+routes = web.RouteTableDef()
+
+#: Seconds between two heartbeat comments, which keep an idle stream (and the proxies on its
+#: way) open.
+HEARTBEAT_SECONDS = 15.0
+#: Seconds an idle stream waits before it checks that its client is still connected.
+PROBE_SECONDS = 1.0
+
+_DURATION: Final = re.compile(r"([0-9]{1,9})([smhd])")
+_UNIT_SECONDS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_EVENT_ID: Final = re.compile(r"[0-9]{1,18}")
+
+
+@routes.get("/logs/stream")
+async def log_stream(request: web.Request) -> web.StreamResponse:
+    authorize(request, "read:logs")
+    selection = _selection(request)
+    after_id, since = _start(request)
+    subscription = request.app[LOG_HUB].subscribe(selection, after_id=after_id, since=since)
+    try:
+        response = EventSourceResponse(sep="\n", ping_interval=HEARTBEAT_SECONDS)
+        # The stream sends its headers before request_ids sees the response: add the id here.
+        request_id = structlog.contextvars.get_contextvars().get("request_id")
+        if isinstance(request_id, str):
+            response.headers[REQUEST_ID_HEADER] = request_id
+        await response.prepare(request)
+        async with response:
+            await _relay(request, response, subscription)
+    finally:
+        subscription.close()
+    return response
+
+
+async def _relay(
+    request: web.Request, response: EventSourceResponse, subscription: Subscription
+) -> None:
+    """Send what the subscription yields until it ends or the client goes away."""
+    try:
+        while response.is_connected():
+            try:
+                async with asyncio.timeout(PROBE_SECONDS):
+                    item = await subscription.get()
+            except TimeoutError:
+                if request.transport is None:
+                    return
+                continue
+            if item is None:
+                return  # the service is stopping
+            if isinstance(item, Dropped):
+                await response.send(json.dumps({"dropped": item.count}), event="dropped")
+            else:
+                await response.send(json.dumps(item.as_json()), id=str(item.id), event="log")
+    except (ConnectionError, TimeoutError):
+        return  # the client went away, or stopped reading for the response's send timeout
+    except Exception:
+        # Too late for an error answer: the stream has started. The client reconnects with
+        # Last-Event-ID and misses nothing.
+        await _log.aexception("log_stream_failed")
+
+
+def _selection(request: web.Request) -> LogFilter:
+    query = request.query
+    connection = query.get("connection") or None
+    if connection is not None and request.app[SERVICES].connections.get(connection) is None:
+        names = ", ".join(c.name for c in request.app[SERVICES].settings.connections)
+        raise InvalidQueryStringError(
+            f"Query validation error: 'connection' names no connection ({connection!r}); "
+            f"connections: {names}."
+        )
+    script = query.get("script") or None
+    if script is not None and script not in KINDS:
+        raise InvalidQueryStringError(
+            f"Query validation error: 'script' must be one of {', '.join(KINDS)}."
+        )
+    level = query.get("level") or "debug"
+    if level not in LEVELS:
+        raise InvalidQueryStringError(
+            f"Query validation error: 'level' must be one of {', '.join(LEVELS)}."
+        )
+    return LogFilter(
+        connection=connection,
+        script=script,
+        level=level,
+        invocation_id=query.get("invocation") or None,
+        text=query.get("q") or None,
+    )
+
+
+def _start(request: web.Request) -> tuple[int | None, dt.datetime | None]:
+    """Where the replay starts: (after this event id, at or after this time), or neither."""
+    last_event_id = request.headers.get("Last-Event-ID")
+    if last_event_id:
+        if not _EVENT_ID.fullmatch(last_event_id):
+            raise InvalidQueryStringError(
+                "The Last-Event-ID header must be the id of an event of this stream."
+            )
+        return int(last_event_id), None
+    since = request.query.get("since") or None
+    if since is None:
+        return None, None
+    if _EVENT_ID.fullmatch(since):
+        return int(since), None
+    duration = _DURATION.fullmatch(since)
+    if duration is None:
+        raise InvalidQueryStringError(
+            "Query validation error: 'since' must be an event id, or a duration such as 30s, "
+            "10m, 2h or 1d."
+        )
+    seconds = int(duration[1]) * _UNIT_SECONDS[duration[2]]
+    try:
+        return None, dt.datetime.now(dt.UTC) - dt.timedelta(seconds=seconds)
+    except OverflowError:  # before the year 1: every line kept
+        return 0, None

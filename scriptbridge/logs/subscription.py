@@ -1,0 +1,179 @@
+"""One subscriber's view of the stream: first the lines it missed (replayed from the store),
+then live ones from a bounded queue that never makes the publisher wait."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass
+from types import TracebackType
+
+from scriptbridge.logs.filters import LogFilter
+from scriptbridge.store import ScriptLogRecord, Store
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """``count`` lines were lost to this subscriber here: its queue was full when they came."""
+
+    count: int
+
+
+#: What a subscription yields.
+Item = ScriptLogRecord | Dropped
+
+
+class Subscription:
+    """Lines matching ``filter``: the replayed ones in id order, then the live ones, without a
+    gap or a repeat between the two, and a Dropped marker where lines were lost.
+
+    Made by LogHub.subscribe, which registers it at once; closing it (``close``, or leaving
+    ``async with``) unregisters it. ``get`` (or ``async for``) is for one consumer.
+    """
+
+    def __init__(
+        self,
+        selection: LogFilter,
+        capacity: int,
+        replay: Replay | None,
+        on_close: Callable[[Subscription], None],
+    ) -> None:
+        self.filter = selection
+        #: Lines lost to this subscriber in all.
+        self.dropped = 0
+        self._capacity = capacity
+        self._replay = replay
+        self._on_close = on_close
+        self._items: deque[Item] = deque()
+        self._queued = 0  # lines in _items (markers do not count)
+        self._unreported = 0  # lost since the last marker queued
+        self._wake = asyncio.Event()
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def offer(self, record: ScriptLogRecord) -> None:
+        """A live line, from the publisher: queued if it matches and there is room, else
+        counted as lost. Never waits."""
+        if self._closed or not self.filter.matches(record):
+            return
+        if self._queued >= self._capacity:
+            self._unreported += 1
+            self.dropped += 1
+            return
+        if self._unreported:
+            self._items.append(Dropped(self._unreported))
+            self._unreported = 0
+        self._items.append(record)
+        self._queued += 1
+        self._wake.set()
+
+    async def get(self) -> Item | None:
+        """The next line or marker; None once closed and drained. Cancelling it (a timeout
+        around it) loses nothing."""
+        while self._replay is not None and not self._closed:
+            replayed = await self._replay.next()
+            if replayed is None:
+                self._replay = None
+            elif self.filter.matches(replayed):
+                return replayed
+        while True:
+            if self._items:
+                item = self._items.popleft()
+                if isinstance(item, ScriptLogRecord):
+                    self._queued -= 1
+                return item
+            if self._unreported:
+                lost, self._unreported = self._unreported, 0
+                return Dropped(lost)
+            if self._closed:
+                return None
+            self._wake.clear()
+            await self._wake.wait()
+
+    def close(self) -> None:
+        """Stop receiving lines and unregister; a waiting ``get`` ends with what is queued."""
+        if not self._closed:
+            self._closed = True
+            self._replay = None
+            self._wake.set()
+            self._on_close(self)
+
+    def __aiter__(self) -> AsyncIterator[Item]:
+        return self
+
+    async def __anext__(self) -> Item:
+        item = await self.get()
+        if item is None:
+            raise StopAsyncIteration
+        return item
+
+    async def __aenter__(self) -> Subscription:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class Replay:
+    """The lines a new subscriber asked to see again: those the store keeps, merged in id
+    order with those not written yet, up to ``until`` (the last id published when it
+    subscribed: later lines reach it live)."""
+
+    #: Lines read from the store at a time.
+    PAGE = 500
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        after_id: int | None,
+        since: dt.datetime | None,
+        until: int,
+        unwritten: Iterable[ScriptLogRecord],
+    ) -> None:
+        self._store = store
+        self._cursor = after_id or 0
+        self._since = since
+        self._until = until
+        self._stored: deque[ScriptLogRecord] = deque()
+        self._store_done = False
+        self._unwritten = deque(
+            record
+            for record in unwritten
+            if self._cursor < record.id <= until and (since is None or record.time >= since)
+        )
+
+    async def next(self) -> ScriptLogRecord | None:
+        """The next missed line, or None when there are no more."""
+        if not self._stored and not self._store_done:
+            await self._read_page()
+        stored = self._stored[0] if self._stored else None
+        pending = self._unwritten[0] if self._unwritten else None
+        if pending is not None and (stored is None or pending.id <= stored.id):
+            self._unwritten.popleft()
+            if stored is not None and stored.id == pending.id:
+                self._stored.popleft()  # written meanwhile: the same line
+            return pending
+        if stored is not None:
+            return self._stored.popleft()
+        return None
+
+    async def _read_page(self) -> None:
+        page = await self._store.script_logs(
+            after_id=self._cursor, since=self._since, limit=self.PAGE
+        )
+        if len(page) < self.PAGE or page[-1].id >= self._until:
+            self._store_done = True
+        if page:
+            self._cursor = page[-1].id
+        self._stored.extend(record for record in page if record.id <= self._until)
