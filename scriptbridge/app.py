@@ -110,7 +110,7 @@ def _resources(settings: Settings, issuer: str) -> Callable[[web.Application], A
             )
             app[SERVICES] = services
             app[LOG_HUB] = services.log_hub
-            await _log.ainfo(
+            _log.info(
                 "service_ready", issuer=issuer, connections=[c.name for c in settings.connections]
             )
             housekeeping = asyncio.create_task(_housekeeping(services))
@@ -132,9 +132,9 @@ async def _housekeeping(services: Services) -> None:
         try:
             await services.flush_stats()
             for name in await services.connections.refresh():
-                await _log.ainfo("connection_reloaded", connection=name)
+                _log.info("connection_reloaded", connection=name)
         except Exception:
-            await _log.aexception("housekeeping_failed")
+            _log.exception("housekeeping_failed")
 
 
 def _modules(settings: Settings) -> tuple[HostModule, ...]:
@@ -188,7 +188,7 @@ async def _access_log(request: web.Request, handler: Handler) -> web.StreamRespo
         status = http.status
         raise
     finally:
-        await _log.ainfo(
+        _log.info(
             "request",
             method=request.method,
             path=request.path,
@@ -247,4 +247,4 @@ async def serve(settings: Settings, on_listening: Callable[[str], None]) -> None
             loop.add_signal_handler(signum, stop.set)
         on_listening(listening.url)
         await stop.wait()
-        await _log.ainfo("service_stopping")
+        _log.info("service_stopping")

@@ -1,10 +1,11 @@
 """Password hashing with bcrypt, and Auth0's password-strength policies.
 
 bcrypt is deliberately slow, so every hash and check runs in a worker thread and the event
-loop stays free. A password is its UTF-8 bytes, and bcrypt uses only the first 72 of them;
-the bcrypt package refuses longer input, so it is cut here, the same way when hashing and
-when checking. A lone surrogate (possible in JSON) becomes U+FFFD, as V8 encodes it, so a
-password means the same bytes here and in the legacy scripts.
+loop stays free: in bcrypt's own threads, one per core (:func:`in_bcrypt_thread`), which the
+scripts' ``require('bcrypt')`` shares. A password is its UTF-8 bytes, and bcrypt uses only the
+first 72 of them; the bcrypt package refuses longer input, so it is cut here, the same way
+when hashing and when checking. A lone surrogate (possible in JSON) becomes U+FFFD, as V8
+encodes it, so a password means the same bytes here and in the legacy scripts.
 
 The policies are Auth0's (``none`` to ``excellent``), with its character classes: ASCII lower
 case, upper case, digits, and ASCII punctuation or space as special characters. Every policy
@@ -14,10 +15,13 @@ also refuses a password longer than bcrypt's 72 bytes rather than silently ignor
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal, TypeVar
 
 import bcrypt
 
@@ -31,6 +35,23 @@ DEFAULT_ROUNDS: Final = 10
 PasswordPolicy = Literal["none", "low", "fair", "good", "excellent"]
 
 _LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+T = TypeVar("T")
+
+# bcrypt is all CPU, so one thread per core hashes as fast as more would. They are bcrypt's
+# own: in asyncio's default executor, every quick job queued there (structlog's async log
+# calls, V8 isolate boots) would wait behind the whole backlog of hashes, seconds when 50
+# logins are in flight. Threads start on first use and are idle, not gone, between bursts.
+_BCRYPT_THREADS: Final = concurrent.futures.ThreadPoolExecutor(
+    max_workers=os.cpu_count() or 1, thread_name_prefix="bcrypt"
+)
+
+
+async def in_bcrypt_thread(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` in one of bcrypt's threads, one per core, shared by scriptbridge's
+    password hashing and the scripts' ``require('bcrypt')``: one queue, first come first
+    served. A call cancelled before its turn never runs."""
+    return await asyncio.get_running_loop().run_in_executor(_BCRYPT_THREADS, function, *args)
 
 
 def _secret(password: str) -> bytes:
@@ -72,7 +93,7 @@ def _spend(password: str, rounds: int) -> None:
 
 async def hash_password(password: str, rounds: int) -> str:
     """A new bcrypt hash (``$2b$``) of ``password`` at cost ``rounds`` (4 to 31)."""
-    return await asyncio.to_thread(_hash, password, rounds)
+    return await in_bcrypt_thread(_hash, password, rounds)
 
 
 async def verify_password(password: str, password_hash: str) -> bool:
@@ -80,7 +101,7 @@ async def verify_password(password: str, password_hash: str) -> bool:
 
     ``$2a$``, ``$2b$`` and ``$2y$`` hashes are accepted.
     """
-    return await asyncio.to_thread(_check, password, password_hash)
+    return await in_bcrypt_thread(_check, password, password_hash)
 
 
 async def spend_like_verify(password: str, *, rounds: int = DEFAULT_ROUNDS) -> None:
@@ -90,7 +111,7 @@ async def spend_like_verify(password: str, *, rounds: int = DEFAULT_ROUNDS) -> N
     accounts exist. Pass the cost the service hashes with. The dummy hash of each cost is
     made once, on first use.
     """
-    await asyncio.to_thread(_spend, password, rounds)
+    await in_bcrypt_thread(_spend, password, rounds)
 
 
 # -- policies --------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         )
         return render(_HttpError(http.status, code, http.reason), shape)
     except Exception:
-        await _log.aexception("request_failed", method=request.method, path=request.path)
+        _log.exception("request_failed", method=request.method, path=request.path)
         return render(
             _HttpError(500, "server_error", "Internal error; the service log has the details."),
             shape,

@@ -163,11 +163,11 @@ class LogHub:
                 try:
                     kept = await self._store.add_script_logs(self._writing)
                 except Exception:
-                    await _log.aexception("script_logs_not_written", lines=count)
+                    _log.exception("script_logs_not_written", lines=count)
                 else:
                     if kept < count:
                         # Their ids were taken: another process sharing the store wrote them.
-                        await _log.awarning("script_logs_ids_taken", lines=count - kept)
+                        _log.warning("script_logs_ids_taken", lines=count - kept)
                 finally:
                     self._writing = []
 
@@ -194,7 +194,7 @@ class LogHub:
                 self._settings.retention_events, self._settings.retention_hours * 3600
             )
         except Exception:
-            await _log.aexception("script_logs_not_pruned")
+            _log.exception("script_logs_not_pruned")
 
 
 def _text(text: str) -> str:

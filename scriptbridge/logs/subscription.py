@@ -82,18 +82,29 @@ class Subscription:
             elif self.filter.matches(replayed):
                 return replayed
         while True:
-            if self._items:
-                item = self._items.popleft()
-                if isinstance(item, ScriptLogRecord):
-                    self._queued -= 1
+            item = self._next_queued()
+            if item is not None or self._closed:
                 return item
-            if self._unreported:
-                lost, self._unreported = self._unreported, 0
-                return Dropped(lost)
-            if self._closed:
-                return None
             self._wake.clear()
             await self._wake.wait()
+
+    def get_nowait(self) -> Item | None:
+        """The next live line or marker if one is queued, else None (also while lines are
+        still to be replayed): what ``get`` would give at once, without waiting."""
+        if self._replay is not None:
+            return None
+        return self._next_queued()
+
+    def _next_queued(self) -> Item | None:
+        if self._items:
+            item = self._items.popleft()
+            if isinstance(item, ScriptLogRecord):
+                self._queued -= 1
+            return item
+        if self._unreported:
+            lost, self._unreported = self._unreported, 0
+            return Dropped(lost)
+        return None
 
     def close(self) -> None:
         """Stop receiving lines and unregister; a waiting ``get`` ends with what is queued."""

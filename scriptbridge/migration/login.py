@@ -122,7 +122,7 @@ async def _import_mode(
 
 async def announce_migration(user: User, event: NewLog) -> None:
     """Log a migration whose tenant event was stored with the user."""
-    await _log.ainfo(
+    _log.info(
         "user_migrated",
         connection=event.connection,
         user_id=user.user_id,

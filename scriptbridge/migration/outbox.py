@@ -25,4 +25,4 @@ class StoreOutbox:
 
     async def deliver(self, kind: str, recipient: str, body: str) -> None:
         await self._store.add_message(kind, recipient, body)
-        await _log.ainfo("message_delivered", kind=kind, recipient=recipient, body=body)
+        _log.info("message_delivered", kind=kind, recipient=recipient, body=body)

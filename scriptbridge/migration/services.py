@@ -108,7 +108,7 @@ class Services:
             stats.errors += outcome.status == "error"
             stats.timeouts += outcome.status == "timeout"
         with invocation(outcome.invocation_id):
-            await _log.ainfo(
+            _log.info(
                 "script_invoked",
                 connection=connection.name,
                 kind=kind,
@@ -193,7 +193,7 @@ def tenant_event(
 
 async def announce(logged: TenantLog) -> None:
     """Write a stored tenant event to the service log."""
-    await _log.ainfo(
+    _log.info(
         "user_migrated" if logged.type == "migration" else "tenant_event",
         type=logged.type,
         log_id=logged.log_id,

@@ -1,10 +1,11 @@
 """require('bcrypt') and require('bcryptjs'): npm bcrypt's API over the bcrypt PyPI package.
 
 The facade (``js/bcrypt.js``) checks arguments with npm bcrypt's messages and picks the call
-form (callback, promise or ``*Sync``); Python hashes. The callback and promise forms hash in a
-worker thread (``asyncio.to_thread``), so the event loop and the runner's isolate stay free
-and several hashes run on several cores; the ``*Sync`` forms hash on the runner's own thread,
-blocking its JavaScript as they block Node's event loop.
+form (callback, promise or ``*Sync``); Python hashes. The callback and promise forms hash in
+bcrypt's threads, one per core, which scriptbridge's own password hashing shares
+(``scriptbridge.passwords.in_bcrypt_thread``), so the event loop and the runner's isolate stay
+free and several hashes run on several cores; the ``*Sync`` forms hash on the runner's own
+thread, blocking its JavaScript as they block Node's event loop.
 
 Behaviour follows npm bcrypt 5/6 (its README and kelektiv/node.bcrypt.js ``bcrypt.js`` and
 ``src/bcrypt_node.cc``), except where marked:
@@ -31,7 +32,6 @@ Behaviour follows npm bcrypt 5/6 (its README and kelektiv/node.bcrypt.js ``bcryp
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import functools
 import hmac
@@ -42,6 +42,7 @@ from typing import Any, Final
 import bcrypt
 
 from scriptbridge.engine import HostModule
+from scriptbridge.passwords import in_bcrypt_thread
 
 #: Bytes of a password that bcrypt uses.
 MAX_PASSWORD_BYTES: Final = 72
@@ -105,11 +106,11 @@ def _compare(password: Any, hashed: Any) -> bool:
 
 
 async def _compare_async(args: list[Any]) -> bool:
-    return await asyncio.to_thread(_compare, args[0], args[1])
+    return await in_bcrypt_thread(_compare, args[0], args[1])
 
 
 async def _hash_async(args: list[Any]) -> str:
-    return await asyncio.to_thread(_hash, args[0], args[1])
+    return await in_bcrypt_thread(_hash, args[0], args[1])
 
 
 async def _gen_salt_async(args: list[Any]) -> str:
