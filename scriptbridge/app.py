@@ -16,6 +16,7 @@ from aiohttp import web
 
 from scriptbridge.api import authentication, logs, reset, stream, users
 from scriptbridge.api import connections as connection_api
+from scriptbridge.api.audit import management_events
 from scriptbridge.api.errors import Handler, error_middleware
 from scriptbridge.api.keys import LOG_HUB, SERVICES, TOKENS
 from scriptbridge.connections import Connections
@@ -37,7 +38,7 @@ _scripts = structlog.get_logger("scriptbridge.script")
 def create_app(settings: Settings, issuer: str) -> web.Application:
     """The service for ``settings``, answering as ``issuer`` (its public URL, ending in /)."""
     app = web.Application(
-        middlewares=[request_ids, _access_log, error_middleware],
+        middlewares=[request_ids, _access_log, management_events, error_middleware],
         client_max_size=settings.server.max_body_bytes,
     )
     app.cleanup_ctx.append(_resources(settings, issuer))

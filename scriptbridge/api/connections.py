@@ -117,7 +117,7 @@ async def get_connection(request: web.Request) -> web.Response:
 
 @routes.patch("/api/v2/connections/{id}")
 async def update_connection(request: web.Request) -> web.Response:
-    claims = authorize(request, "update:connections")
+    authorize(request, "update:connections")
     svc = request.app[SERVICES]
     live = _live(svc, request)
     body = await read_json(request)
@@ -130,13 +130,6 @@ async def update_connection(request: web.Request) -> web.Response:
             live = await svc.connections.change(live.settings.name, changes)
         except ScriptParseError as error:
             raise InvalidBodyError(f"options.customScripts: {error}") from None
-        await svc.event(
-            "sapi",
-            Caller(ip=request.remote or "unknown", client_id=str(claims.get("azp") or "") or None),
-            connection=live.settings.name,
-            description="Update a connection",
-            details={"changed": sorted(changes)},
-        )
     return web.json_response(shown(svc, live))
 
 

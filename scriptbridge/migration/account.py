@@ -48,6 +48,14 @@ async def delete_user(
             raise failure(connection, "delete", outcome)
     await svc.store.delete_user(user.user_id)
     await svc.event(
+        "du",
+        caller,
+        connection=connection.name,
+        user_id=user.user_id,
+        user_name=user.email,
+        description="Deleted user",
+    )
+    await svc.event(
         "sdu",
         caller,
         connection=connection.name,

@@ -27,3 +27,28 @@ async def test_an_over_long_query_is_a_400_in_shape(managed: Service) -> None:
     assert answer.status == 400
     assert answer.body["errorCode"] == "invalid_query_string"
     assert "long" in answer.body["message"]
+
+
+async def test_changing_calls_are_recorded_as_sapi_or_fapi(managed: Service) -> None:
+    token = await management_token(managed)
+    created = await call(
+        managed,
+        "POST",
+        "api/v2/users",
+        token,
+        json={"connection": "legacy-db", "email": "new@example.com", "password": "pw-1"},
+    )
+    assert created.status == 201
+    refused = await call(managed, "PATCH", "api/v2/users/auth0%7Cnobody", token, json={})
+    assert refused.status == 404
+    unauthenticated = await call(managed, "DELETE", "api/v2/users/auth0%7C1001")
+    assert unauthenticated.status == 401
+    events = [
+        (log.type, log.description)
+        for log in await managed.services.store.logs()
+        if log.type in ("sapi", "fapi")
+    ]
+    assert events == [
+        ("sapi", "POST /api/v2/users"),
+        ("fapi", "PATCH /api/v2/users/auth0|nobody: The user does not exist."),
+    ]
