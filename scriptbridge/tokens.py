@@ -114,6 +114,23 @@ def _audiences(claim: Any) -> list[str] | None:
     return None
 
 
+def profile_claims(user: User) -> dict[str, Any]:
+    """The user's OIDC claims (``sub`` and the profile), as the ID token and /userinfo carry
+    them; claims the user lacks are left out rather than sent as null."""
+    claims: dict[str, Any] = {
+        "sub": user.user_id,
+        "email": user.email,
+        "email_verified": user.email_verified,
+        "name": user.name,
+        "nickname": user.nickname,
+        "given_name": user.given_name,
+        "family_name": user.family_name,
+        "picture": user.picture,
+        "updated_at": iso(user.updated_at),
+    }
+    return {name: value for name, value in claims.items() if value is not None}
+
+
 class Tokens:
     """Issues and verifies the service's tokens. Build it with :meth:`open`."""
 
@@ -169,19 +186,9 @@ class Tokens:
 
         Profile claims the user lacks are left out rather than sent as null.
         """
-        profile: dict[str, Any] = {
-            "email": user.email,
-            "email_verified": user.email_verified,
-            "name": user.name,
-            "nickname": user.nickname,
-            "given_name": user.given_name,
-            "family_name": user.family_name,
-            "picture": user.picture,
-            "updated_at": iso(user.updated_at),
-            "nonce": nonce,
-        }
-        claims: dict[str, Any] = {"sub": user.user_id, "aud": client_id}
-        claims.update({name: value for name, value in profile.items() if value is not None})
+        claims: dict[str, Any] = {"aud": client_id, **profile_claims(user)}
+        if nonce is not None:
+            claims["nonce"] = nonce
         return self._sign(claims)
 
     def access_token(

@@ -28,9 +28,10 @@ async def management_events(request: web.Request, handler: Handler) -> web.Strea
         return response
     failed = response.status >= 400
     description = f"{request.method} {request.path}"
-    if failed and isinstance(response, web.Response) and response.body is not None:
+    body = response.body if isinstance(response, web.Response) else None
+    if failed and isinstance(body, bytes | bytearray):
         try:
-            message = json.loads(bytes(response.body)).get("message")
+            message = json.loads(body).get("message")
         except (ValueError, TypeError, AttributeError):
             message = None
         if message:

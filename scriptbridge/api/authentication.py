@@ -24,7 +24,7 @@ from scriptbridge.errors import (
 )
 from scriptbridge.migration import Caller, Services
 from scriptbridge.settings import ClientSettings, ConnectionSettings
-from scriptbridge.store import User, iso
+from scriptbridge.tokens import profile_claims
 
 PASSWORD_REALM: Final = "http://auth0.com/oauth/grant-type/password-realm"
 GRANT_TYPES: Final = frozenset({"password", PASSWORD_REALM, "client_credentials"})
@@ -249,22 +249,7 @@ async def userinfo(request: web.Request) -> web.Response:
     user = await request.app[SERVICES].store.get_user(claims["sub"])
     if user is None:
         return web.Response(status=401, text="Unauthorized")
-    return web.json_response(_claims(user))
-
-
-def _claims(user: User) -> dict[str, Any]:
-    claims: dict[str, Any] = {
-        "sub": user.user_id,
-        "email": user.email,
-        "email_verified": user.email_verified,
-        "name": user.name,
-        "nickname": user.nickname,
-        "given_name": user.given_name,
-        "family_name": user.family_name,
-        "picture": user.picture,
-        "updated_at": iso(user.updated_at),
-    }
-    return {key: value for key, value in claims.items() if value is not None}
+    return web.json_response(profile_claims(user))
 
 
 @routes.get("/.well-known/jwks.json")

@@ -5,13 +5,11 @@ and an email change asks get_user whether the legacy store has the new address."
 from __future__ import annotations
 
 from scriptbridge.errors import (
-    InvalidPasswordError,
-    PasswordStrengthError,
     ScriptFailedError,
     UserExistsError,
 )
-from scriptbridge.migration.services import Caller, Services, failure
-from scriptbridge.passwords import check_password, hash_password
+from scriptbridge.migration.services import Caller, Services, failure, strong_enough
+from scriptbridge.passwords import hash_password
 from scriptbridge.settings import ConnectionSettings
 from scriptbridge.store import User, UserChanges
 
@@ -99,12 +97,7 @@ async def set_password(
     svc: Services, connection: ConnectionSettings, user: User, new_password: str
 ) -> User:
     """An operator's password change: stored here (import mode) or by change_password."""
-    try:
-        check_password(
-            connection.password_policy, new_password, email=user.email, username=user.username
-        )
-    except PasswordStrengthError as weak:
-        raise InvalidPasswordError(weak.policy, weak.rules) from None
+    strong_enough(connection, new_password, email=user.email, username=user.username)
     if not connection.import_mode:
         if not user.email:
             raise ScriptFailedError(

@@ -11,15 +11,13 @@ from typing import Any
 from scriptbridge.errors import (
     ApiError,
     DuplicateUserError,
-    InvalidPasswordError,
     InvalidTicketError,
-    PasswordStrengthError,
     ScriptFailedError,
 )
 from scriptbridge.migration.login import announce_migration
 from scriptbridge.migration.profile import ProfileError, new_user_from_profile
-from scriptbridge.migration.services import Caller, Services, failure, tenant_event
-from scriptbridge.passwords import check_password, hash_password
+from scriptbridge.migration.services import Caller, Services, failure, strong_enough, tenant_event
+from scriptbridge.passwords import hash_password
 from scriptbridge.settings import ConnectionSettings
 from scriptbridge.store import NewUser, Ticket, User, UserChanges, now
 
@@ -135,10 +133,7 @@ async def complete_change(
 async def _complete(
     svc: Services, connection: ConnectionSettings, ticket: Ticket, new_password: str
 ) -> User:
-    try:
-        check_password(connection.password_policy, new_password, email=ticket.email)
-    except PasswordStrengthError as weak:
-        raise InvalidPasswordError(weak.policy, weak.rules) from None
+    strong_enough(connection, new_password, email=ticket.email)
     if not connection.import_mode:
         return await _complete_in_legacy_store(svc, connection, ticket, new_password)
     password_hash = await hash_password(new_password, svc.rounds)

@@ -12,6 +12,8 @@ import structlog
 from scriptbridge.connections import Connections
 from scriptbridge.engine import Engine, Outcome, ScriptKind
 from scriptbridge.errors import (
+    InvalidPasswordError,
+    PasswordStrengthError,
     ScriptFailedError,
     ScriptNotDefinedError,
     UnknownConnectionApiError,
@@ -19,6 +21,7 @@ from scriptbridge.errors import (
 from scriptbridge.logs import LogHub, invocation
 from scriptbridge.migration.guard import Guard
 from scriptbridge.migration.outbox import Outbox
+from scriptbridge.passwords import check_password
 from scriptbridge.settings import ConnectionSettings, Settings
 from scriptbridge.store import NewLog, Store, TenantLog
 
@@ -143,6 +146,20 @@ class Services:
         )
         await announce(logged)
         return logged
+
+
+def strong_enough(
+    connection: ConnectionSettings,
+    password: str,
+    *,
+    email: str | None = None,
+    username: str | None = None,
+) -> None:
+    """Raise InvalidPasswordError when the connection's policy refuses a new password."""
+    try:
+        check_password(connection.password_policy, password, email=email, username=username)
+    except PasswordStrengthError as weak:
+        raise InvalidPasswordError(weak.policy, weak.rules) from None
 
 
 def _subject(kind: ScriptKind, args: list[Any]) -> str | None:

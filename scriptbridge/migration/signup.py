@@ -10,17 +10,15 @@ from typing import Any
 from scriptbridge.errors import (
     ApiError,
     DuplicateUserError,
-    InvalidPasswordError,
     InvalidRequestError,
-    PasswordStrengthError,
     ScriptFailedError,
     UserExistsError,
     UsernameExistsError,
 )
 from scriptbridge.migration.login import upsert_profile_record
 from scriptbridge.migration.profile import ProfileError, new_user_from_profile
-from scriptbridge.migration.services import Caller, Services, failure
-from scriptbridge.passwords import check_password, hash_password
+from scriptbridge.migration.services import Caller, Services, failure, strong_enough
+from scriptbridge.passwords import hash_password
 from scriptbridge.settings import ConnectionSettings
 from scriptbridge.store import NewUser, User, root_id
 
@@ -69,10 +67,7 @@ async def _signup(
 ) -> User:
     if connection.requires_username and not username:
         raise InvalidRequestError("missing username for a connection that requires usernames")
-    try:
-        check_password(connection.password_policy, password, email=email, username=username)
-    except PasswordStrengthError as weak:
-        raise InvalidPasswordError(weak.policy, weak.rules) from None
+    strong_enough(connection, password, email=email, username=username)
     exists = UserExistsError(connection.signup_exists_error)
     if await svc.store.find_user(connection.name, email) is not None:
         raise exists
