@@ -9,9 +9,12 @@ The wire format, which ``scriptbridge logs tail`` (logs/follower.py) reads; line
   ``data: {"dropped": N}``, without an id;
 - every HEARTBEAT_SECONDS, the comment ``: ping``.
 
-Each line's event is encoded once, whatever the number of subscribers it goes to, and a
-stream sends all the events queued for it by the time it runs in one write: under load, one
-socket write carries many lines (bench/bench_stream.py measures the cost of 100 subscribers).
+Each line's event is encoded once, whatever the number of subscribers it goes to. A stream
+sends everything queued for it in one write, then lets lines gather until the next tick of a
+GATHER_SECONDS clock (shared by every stream, so that their writes come together) before it
+writes again: a line that comes while the stream is idle goes out at once; under load, a
+line waits at most GATHER_SECONDS, and each write carries many lines. What a stream costs
+is mostly per write, not per line (bench/bench_stream.py measures it).
 
 Query parameters (each optional): ``connection``, ``script`` (a script kind), ``level`` (the
 lowest shown: debug, info, warn or error), ``invocation`` (an invocation id), ``q`` (text the
@@ -26,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import json
 import re
 from typing import Final
@@ -49,10 +51,13 @@ routes = web.RouteTableDef()
 #: Seconds between two heartbeat comments, which keep an idle stream (and the proxies on its
 #: way) open.
 HEARTBEAT_SECONDS = 15.0
-#: Seconds an idle stream waits before it checks that its client is still connected.
+#: Seconds between two checks that a stream's client is still connected and reading.
 PROBE_SECONDS = 1.0
 #: Seconds a write may wait for a client that does not read before the stream is cut off.
 SEND_TIMEOUT_SECONDS = 120.0
+#: The least time between two writes to one stream, in seconds: lines that come faster wait
+#: for the next tick of a clock of this period and go out together (see _relay).
+GATHER_SECONDS = 0.025
 #: The most events sent in one write.
 BATCH = 256
 
@@ -87,46 +92,57 @@ async def _relay(
     request: web.Request, response: EventSourceResponse, subscription: Subscription
 ) -> None:
     """Send what the subscription yields until it ends or the client goes away: each time,
-    everything queued by then (up to BATCH events) in one write."""
+    everything queued by then (up to BATCH events) in one write, then let lines gather until
+    the next tick of the GATHER_SECONDS clock (or until the queue is half full)."""
+    watchdog = _Watchdog(request, subscription)
     try:
         while response.is_connected():
-            item = subscription.get_nowait()
+            item = await subscription.get()
             if item is None:
-                try:
-                    async with asyncio.timeout(PROBE_SECONDS):
-                        item = await subscription.get()
-                except TimeoutError:
-                    if request.transport is None:
-                        return
-                    continue
-                if item is None:
-                    return  # the service is stopping
-            events = [_encoded(item)]
-            while len(events) < BATCH and (item := subscription.get_nowait()) is not None:
-                events.append(_encoded(item))
-            await _send(request, response, b"".join(events))
-    except (ConnectionError, TimeoutError):
-        return  # the client went away, or stopped reading for SEND_TIMEOUT_SECONDS
+                return  # the service is stopping, or the client went away
+            events = [_encoded(item), *map(_encoded, subscription.take(BATCH - 1))]
+            watchdog.writing_since = watchdog.loop.time()
+            await response.write(b"".join(events))
+            watchdog.writing_since = None
+            if GATHER_SECONDS:
+                await subscription.gather(GATHER_SECONDS)
+    except ConnectionError:
+        return  # the client went away, or stopped reading (see _Watchdog)
     except Exception:
         # Too late for an error answer: the stream has started. The client reconnects with
         # Last-Event-ID and misses nothing.
         _log.exception("log_stream_failed")
+    finally:
+        watchdog.stop()
 
 
-async def _send(request: web.Request, response: EventSourceResponse, data: bytes) -> None:
-    """Write ``data``; a client that has not taken it within SEND_TIMEOUT_SECONDS is cut off
-    (as EventSourceResponse.send does)."""
-    try:
-        async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
-            await response.write(data)
-    except ConnectionResetError:
-        response.stop_streaming()
-        raise
-    except TimeoutError:
-        response.stop_streaming()
-        if request.transport is not None:
-            request.transport.abort()  # a stalled client never drains: do not wait for it
-        raise
+class _Watchdog:
+    """One timer per stream, every PROBE_SECONDS: once the client has gone, it ends the
+    subscription (which ends the relay); a client that has not taken a write for
+    SEND_TIMEOUT_SECONDS is cut off (its write fails), as EventSourceResponse.send would."""
+
+    def __init__(self, request: web.Request, subscription: Subscription) -> None:
+        self.loop = asyncio.get_running_loop()
+        #: When the write in progress started (loop time), or None.
+        self.writing_since: float | None = None
+        self._request = request
+        self._subscription = subscription
+        self._handle = self.loop.call_later(PROBE_SECONDS, self._check)
+
+    def _check(self) -> None:
+        transport = self._request.transport
+        if transport is None or transport.is_closing():
+            self._subscription.close()
+            return
+        since = self.writing_since
+        if since is not None and self.loop.time() - since >= SEND_TIMEOUT_SECONDS:
+            transport.abort()  # a stalled client never drains: do not wait for it
+            self._subscription.close()
+            return
+        self._handle = self.loop.call_later(PROBE_SECONDS, self._check)
+
+    def stop(self) -> None:
+        self._handle.cancel()
 
 
 def _encoded(item: Item) -> bytes:
@@ -135,13 +151,25 @@ def _encoded(item: Item) -> bytes:
     return _log_event(item)
 
 
-@functools.lru_cache(maxsize=1024)
 def _log_event(record: ScriptLogRecord) -> bytes:
-    """A line's event, encoded once for all the subscribers it goes to (the cache holds the
-    latest lines; a subscriber further behind gets its lines encoded again). json.dumps
+    """A line's event, encoded once for all the subscribers it goes to: the latest lines'
+    events are kept (a subscriber further behind gets its lines encoded again). json.dumps
     escapes every line end, so the data is one line."""
+    kept = _ENCODED.get(record.id)
+    if kept is not None and kept[0] is record:
+        return kept[1]
     data = json.dumps(record.as_json())
-    return f"id: {record.id}\nevent: log\ndata: {data}\n\n".encode()
+    event = f"id: {record.id}\nevent: log\ndata: {data}\n\n".encode()
+    if len(_ENCODED) >= _ENCODED_KEPT:
+        del _ENCODED[next(iter(_ENCODED))]  # the oldest
+    _ENCODED[record.id] = (record, event)
+    return event
+
+
+#: The latest lines' events by id, with the line they encode (ids start again in another
+#: store: the line itself tells whether an event is its own).
+_ENCODED: dict[int, tuple[ScriptLogRecord, bytes]] = {}
+_ENCODED_KEPT: Final = 1024
 
 
 def _selection(request: web.Request) -> LogFilter:

@@ -50,6 +50,7 @@ class Subscription:
         self._queued = 0  # lines in _items (markers do not count)
         self._unreported = 0  # lost since the last marker queued
         self._wake = asyncio.Event()
+        self._half_full = asyncio.Event()
         self._closed = False
 
     @property
@@ -71,6 +72,8 @@ class Subscription:
         self._items.append(record)
         self._queued += 1
         self._wake.set()
+        if self._queued * 2 >= self._capacity:
+            self._half_full.set()
 
     async def get(self) -> Item | None:
         """The next line or marker; None once closed and drained. Cancelling it (a timeout
@@ -88,12 +91,39 @@ class Subscription:
             self._wake.clear()
             await self._wake.wait()
 
-    def get_nowait(self) -> Item | None:
-        """The next live line or marker if one is queued, else None (also while lines are
-        still to be replayed): what ``get`` would give at once, without waiting."""
+    async def gather(self, period: float) -> None:
+        """Let lines gather: wait for the next tick of a clock that ticks every ``period``
+        seconds (the same clock for every subscription, so that their waits end together),
+        or less, once the queue is half full or the subscription closed. A consumer that
+        waits so between reads takes lines in batches, yet keeps its queue from filling."""
+        if self._queued * 2 >= self._capacity or self._closed:
+            return
+        self._half_full.clear()
+        loop = asyncio.get_running_loop()
+        tick = (loop.time() // period + 1) * period
+        # A timer that sets the event, rather than asyncio.timeout: it costs no cancellation.
+        timer = loop.call_at(tick, self._half_full.set)
+        try:
+            await self._half_full.wait()
+        finally:
+            timer.cancel()
+
+    def take(self, limit: int) -> list[Item]:
+        """Up to ``limit`` of the live lines and markers queued, at once and without waiting
+        (none while lines are still to be replayed): what ``get`` would give next."""
         if self._replay is not None:
-            return None
-        return self._next_queued()
+            return []
+        items = self._items
+        if len(items) <= limit:
+            taken = list(items)
+            items.clear()
+        else:
+            taken = [items.popleft() for _ in range(limit)]
+        self._queued -= sum(1 for item in taken if type(item) is ScriptLogRecord)
+        if self._unreported and not items and len(taken) < limit:
+            taken.append(Dropped(self._unreported))
+            self._unreported = 0
+        return taken
 
     def _next_queued(self) -> Item | None:
         if self._items:
@@ -112,6 +142,7 @@ class Subscription:
             self._closed = True
             self._replay = None
             self._wake.set()
+            self._half_full.set()
             self._on_close(self)
 
     def __aiter__(self) -> AsyncIterator[Item]:

@@ -129,6 +129,37 @@ async def test_lines_lost_at_the_end_are_reported_once_the_queue_drains(hub: Log
         await nothing_more(stalled)
 
 
+async def test_take_gives_what_is_queued_at_once_and_the_loss_after_it(hub: LogHub) -> None:
+    """What a stream sends in one write: the lines queued, oldest first, then how many were
+    lost once no line is left before the gap."""
+    async with hub.subscribe() as stalled:
+        publish(hub, *(f"line {n}" for n in range(1, 9)))  # a queue of 5: 3 lost
+        assert messages(stalled.take(3)) == ["line 1", "line 2", "line 3"]
+        rest = stalled.take(10)
+        assert messages(rest[:2]) == ["line 4", "line 5"]
+        assert rest[2:] == [Dropped(3)]
+        assert stalled.take(10) == []
+        publish(hub, "line 9")
+        assert messages(stalled.take(10)) == ["line 9"]
+        await nothing_more(stalled)
+
+
+async def test_gather_ends_at_the_next_tick_or_once_the_queue_is_half_full(hub: LogHub) -> None:
+    loop = asyncio.get_running_loop()
+    async with hub.subscribe() as subscription:
+        started = loop.time()
+        await subscription.gather(0.05)
+        ended = loop.time()
+        assert ended - started <= 0.05 + 0.02
+        assert ended >= (started // 0.05 + 1) * 0.05 - 0.002  # a tick of the shared clock
+        loop.call_later(0.02, publish, hub, "a", "b", "c")  # 3 of 5: half full
+        async with asyncio.timeout(1):
+            await subscription.gather(60)
+        async with asyncio.timeout(1):
+            await subscription.gather(60)  # still half full: at once
+        assert messages(subscription.take(10)) == ["a", "b", "c"]
+
+
 @pytest.mark.parametrize(
     ("selection", "expected"),
     [

@@ -420,21 +420,7 @@ async def test_a_stalled_subscriber_loses_lines_counted_and_slows_no_login(
     the socket buffers and its queue of 4, with "dropped" events counting exactly the lines it
     lost where it lost them."""
     config = configure(tmp_path, legacy_db, logs="subscriber_queue = 4")
-
-    def small_buffers(addr_info: Any) -> socket.socket:
-        family, kind, proto, _, _ = addr_info
-        sock = socket.socket(family, kind, proto)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        # Small segments: the service's send buffer, sized by the segments in flight, stays small.
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 1024)
-        return sock
-
-    async with (
-        service(config, legacy_db) as running,
-        aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(socket_factory=small_buffers), read_bufsize=1024
-        ) as stalled_session,
-    ):
+    async with service(config, legacy_db) as running, small_buffers_session() as stalled_session:
         token = await management_token(running)
         started = time.perf_counter()
         assert await log_in(running, "many-0@example.com") == 200  # no stalled subscriber
@@ -471,6 +457,41 @@ async def test_a_stalled_subscriber_loses_lines_counted_and_slows_no_login(
             [after] = await stalled.logs(1)
         assert after["message"] == "login of after@example.com"
         assert after["id"] == expected
+
+
+def small_buffers_session() -> aiohttp.ClientSession:
+    """A client whose socket buffers are small: once it stops reading, the service's writes
+    soon wait."""
+
+    def small_buffers(addr_info: Any) -> socket.socket:
+        family, kind, proto, _, _ = addr_info
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        # Small segments: the service's send buffer, sized by the segments in flight, stays small.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 1024)
+        return sock
+
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(socket_factory=small_buffers), read_bufsize=1024
+    )
+
+
+async def test_a_client_that_stops_reading_is_cut_off_after_the_send_timeout(
+    streaming: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A write that waits SEND_TIMEOUT_SECONDS for a client that reads nothing ends its
+    stream, and its subscription with it; the login that printed goes on."""
+    monkeypatch.setattr(stream_api, "SEND_TIMEOUT_SECONDS", 0.3)
+    token = await management_token(streaming)
+    async with (
+        small_buffers_session() as stalled_session,
+        subscribe(streaming, token, stalled_session) as stalled,
+    ):
+        assert streaming.services.log_hub.subscribers == 1
+        assert await log_in(streaming, "many@example.com") == 200
+        await unsubscribed(streaming)  # while the client still holds the connection
+        with pytest.raises(aiohttp.ClientPayloadError):  # the stream was cut, not ended
+            await stalled.response.content.read()
 
 
 async def test_bad_parameters_are_400s_in_the_management_shape(streaming: Service) -> None:
