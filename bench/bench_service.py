@@ -60,6 +60,7 @@ from typing import Any
 
 import aiohttp
 import bcrypt
+from machine import cpu_model, percentile
 
 from scriptbridge import loop
 
@@ -295,12 +296,6 @@ def raw_first_login(user: LegacyUser, cost: int) -> None:
     bcrypt.hashpw(user.password.encode(), bcrypt.gensalt(cost))
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    """The nearest-rank percentile."""
-    ordered = sorted(samples)
-    return ordered[max(0, min(len(ordered) - 1, round(fraction * len(ordered)) - 1))]
-
-
 @dataclass(frozen=True)
 class Round:
     first: Run
@@ -365,14 +360,6 @@ def summary(rounds: list[Round], name: str) -> dict[str, float]:
         f"{name}_login_cpu_ms_raw_bcrypt": round(cpu_raw, 2),
         f"{name}_login_cpu_ratio": round(cpu_raw / cpu, 3),
     }
-
-
-def cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    return platform.processor() or "unknown"
 
 
 async def main(args: argparse.Namespace) -> None:

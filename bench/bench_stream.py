@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import aiohttp
+from machine import cpu_model, percentile
 
 from scriptbridge import loop
 from scriptbridge.api import stream
@@ -296,12 +297,6 @@ def fresh_emails(prefix: str) -> Iterator[str]:
         yield f"{prefix}{n}@example.com"
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    """The nearest-rank percentile."""
-    ordered = sorted(samples)
-    return ordered[max(0, min(len(ordered) - 1, round(fraction * len(ordered)) - 1))]
-
-
 def quantiles_ms(samples: list[float], missing: int = 0) -> dict[str, float]:
     """min, p50, p99 and max of seconds, in ms; ``missing`` samples count as infinitely
     late."""
@@ -414,14 +409,6 @@ async def throughput_round(
         markers,
         delivery,
     )
-
-
-def cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    return platform.processor() or "unknown"
 
 
 async def main(args: argparse.Namespace) -> None:
