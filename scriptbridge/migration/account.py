@@ -8,7 +8,7 @@ from scriptbridge.errors import (
     ScriptFailedError,
     UserExistsError,
 )
-from scriptbridge.migration.services import Caller, Services, failure, strong_enough
+from scriptbridge.migration.services import Caller, Services, confirm, failure, strong_enough
 from scriptbridge.passwords import hash_password
 from scriptbridge.settings import ConnectionSettings
 from scriptbridge.store import User, UserChanges
@@ -17,13 +17,7 @@ from scriptbridge.store import User, UserChanges
 async def verify_email(svc: Services, connection: ConnectionSettings, user: User) -> User:
     """Mark the user's email verified; legacy mode asks the verify script first."""
     if not connection.import_mode and user.email:
-        outcome = await svc.invoke(connection, "verify", [user.email])
-        if outcome.status in ("error", "timeout"):
-            raise failure(connection, "verify", outcome)
-        if outcome.result is not True:
-            raise ScriptFailedError(
-                connection.name, "verify", "it reported that the email was not verified"
-            )
+        await confirm(svc, connection, "verify", [user.email], "the email was not verified")
     updated = await svc.store.update_user(user.user_id, UserChanges(email_verified=True))
     return updated or user
 
@@ -70,13 +64,13 @@ async def change_email(
     if connection.import_mode:
         await _legacy_store_must_not_know(svc, connection, user, new_email)
     elif user.email:
-        outcome = await svc.invoke(connection, "change_email", [user.email, new_email, verified])
-        if outcome.status in ("error", "timeout"):
-            raise failure(connection, "change_email", outcome)
-        if outcome.result is not True:
-            raise ScriptFailedError(
-                connection.name, "change_email", "it reported that the email was not changed"
-            )
+        await confirm(
+            svc,
+            connection,
+            "change_email",
+            [user.email, new_email, verified],
+            "the email was not changed",
+        )
     updated = await svc.store.update_user(
         user.user_id, UserChanges(email=new_email, email_verified=verified)
     )
@@ -103,13 +97,14 @@ async def set_password(
             raise ScriptFailedError(
                 connection.name, "change_password", "the user has no email to pass to it"
             )
-        outcome = await svc.invoke(connection, "change_password", [user.email, new_password])
-        if outcome.status in ("error", "timeout"):
-            raise failure(connection, "change_password", outcome, secrets=(new_password,))
-        if outcome.result is False:
-            raise ScriptFailedError(
-                connection.name, "change_password", "it reported that the password was not changed"
-            )
+        await confirm(
+            svc,
+            connection,
+            "change_password",
+            [user.email, new_password],
+            "the password was not changed",
+            secrets=(new_password,),
+        )
         return user
     password_hash = await hash_password(new_password, svc.rounds)
     updated = await svc.store.update_user(user.user_id, UserChanges(password_hash=password_hash))

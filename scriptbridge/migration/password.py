@@ -16,7 +16,14 @@ from scriptbridge.errors import (
 )
 from scriptbridge.migration.login import announce_migration
 from scriptbridge.migration.profile import ProfileError, new_user_from_profile
-from scriptbridge.migration.services import Caller, Services, failure, strong_enough, tenant_event
+from scriptbridge.migration.services import (
+    Caller,
+    Services,
+    confirm,
+    failure,
+    strong_enough,
+    tenant_event,
+)
 from scriptbridge.passwords import hash_password
 from scriptbridge.settings import ConnectionSettings
 from scriptbridge.store import NewUser, Ticket, User, UserChanges, now
@@ -178,13 +185,14 @@ async def _complete(
 async def _complete_in_legacy_store(
     svc: Services, connection: ConnectionSettings, ticket: Ticket, new_password: str
 ) -> User:
-    outcome = await svc.invoke(connection, "change_password", [ticket.email, new_password])
-    if outcome.status != "result" or outcome.result is False:
-        if outcome.status in ("error", "timeout"):
-            raise failure(connection, "change_password", outcome, secrets=(new_password,))
-        raise ScriptFailedError(
-            connection.name, "change_password", "it reported that the password was not changed"
-        )
+    await confirm(
+        svc,
+        connection,
+        "change_password",
+        [ticket.email, new_password],
+        "the password was not changed",
+        secrets=(new_password,),
+    )
     record = (
         await svc.store.get_user(ticket.user_id)
         if ticket.user_id is not None

@@ -148,6 +148,32 @@ class Services:
         return logged
 
 
+async def confirm(
+    svc: Services,
+    connection: ConnectionSettings,
+    kind: ScriptKind,
+    args: list[Any],
+    refusal: str,
+    *,
+    secrets: tuple[str, ...] = (),
+) -> None:
+    """Run a legacy-mode script that reports whether it did its work, and raise
+    ScriptFailedError when it failed or said it did not (``refusal`` says what was not done).
+
+    verify and change_email report done with ``callback(null, true)``; change_password also
+    with an object (``{last_password_reset}``), so any result but ``false`` is done for it.
+    """
+    outcome = await svc.invoke(connection, kind, args)
+    if outcome.status in ("error", "timeout"):
+        raise failure(connection, kind, outcome, secrets=secrets)
+    if kind == "change_password":
+        done = outcome.status == "result" and outcome.result is not False
+    else:
+        done = outcome.result is True
+    if not done:
+        raise ScriptFailedError(connection.name, kind, f"it reported that {refusal}")
+
+
 def strong_enough(
     connection: ConnectionSettings,
     password: str,

@@ -190,11 +190,9 @@ class SigningKey:
 
 
 @dataclass(frozen=True)
-class TenantLog:
-    """One tenant log event (Auth0's /api/v2/logs entries). ``log_id`` increases."""
+class NewLog:
+    """A tenant log event to append; the store gives it its id and date."""
 
-    log_id: str
-    date: dt.datetime
     type: str
     description: str | None = None
     connection: str | None = None
@@ -205,6 +203,15 @@ class TenantLog:
     user_id: str | None = None
     user_name: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class TenantLog(NewLog):
+    """One stored tenant log event (Auth0's /api/v2/logs entries): the event, with the id
+    (increasing) and the time the store gave it."""
+
+    log_id: str
+    date: dt.datetime
 
     def as_auth0(self) -> dict[str, Any]:
         shown: dict[str, Any] = {
@@ -225,22 +232,6 @@ class TenantLog:
             "details": self.details,
         }
         return {key: value for key, value in shown.items() if value is not None}
-
-
-@dataclass(frozen=True)
-class NewLog:
-    """A tenant log event to append; the store gives it its id and date."""
-
-    type: str
-    description: str | None = None
-    connection: str | None = None
-    client_id: str | None = None
-    client_name: str | None = None
-    ip: str | None = None
-    user_agent: str | None = None
-    user_id: str | None = None
-    user_name: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

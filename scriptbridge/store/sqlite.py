@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import sqlite3
@@ -623,17 +624,6 @@ async def _append_log(tx: _Tx, event: NewLog, moment: dt.datetime) -> TenantLog:
             details,
         ),
     )
-    return TenantLog(
-        log_id=log_id,
-        date=moment,
-        type=event.type,
-        description=event.description,
-        connection=event.connection,
-        client_id=event.client_id,
-        client_name=event.client_name,
-        ip=event.ip,
-        user_agent=event.user_agent,
-        user_id=event.user_id,
-        user_name=event.user_name,
-        details=json.loads(details),  # a copy, as a read would give
-    )
+    # details as a copy, as a read would give it
+    stored = dataclasses.replace(event, details=json.loads(details))
+    return TenantLog(log_id=log_id, date=moment, **vars(stored))
