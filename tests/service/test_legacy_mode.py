@@ -17,6 +17,7 @@ from service_harness import (
     CLIENT_ID,
     CLIENT_SECRET,
     CONNECTION,
+    LEGACY_SCRIPTS,
     Service,
     legacy_rows,
     sdk,
@@ -26,6 +27,7 @@ from service_harness import (
 
 from scriptbridge import migration
 from scriptbridge.engine import KINDS
+from scriptbridge.errors import ScriptFailedError
 
 ALL_KINDS = tuple(KINDS)
 
@@ -164,3 +166,30 @@ async def test_an_email_change_runs_change_email(legacy: Service) -> None:
     assert "jane@example.com" not in rows
     assert rows["jane.doe@example.com"]["email_verified"] == 1
     assert invocations(legacy)["change_email"] == 1
+
+
+async def test_a_change_password_that_reports_nothing_is_not_a_change(
+    tmp_path: Path, legacy_db: Path
+) -> None:
+    """callback() from change_password means "not changed", for an operator's change as for
+    the reset page."""
+    scripts = tmp_path / "silent"
+    scripts.mkdir()
+    for kind in ("login", "get_user"):
+        (scripts / f"{kind}.js").write_text((LEGACY_SCRIPTS / f"{kind}.js").read_text())
+    (scripts / "change_password.js").write_text(
+        "function changePassword(email, newPassword, callback) { callback(); }"
+    )
+    config = write_config(
+        tmp_path,
+        legacy_db,
+        scripts=scripts,
+        kinds=("login", "get_user", "change_password"),
+        connection="import_mode = false",
+    )
+    async with service(config, legacy_db) as running:
+        svc = await logged_in(running, "jane@example.com", "correct horse")
+        user = await svc.store.find_user(CONNECTION, "jane@example.com")
+        assert user is not None
+        with pytest.raises(ScriptFailedError, match="the password was not changed"):
+            await migration.set_password(svc, svc.connection(CONNECTION), user, "new one")
