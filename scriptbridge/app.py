@@ -18,7 +18,8 @@ from scriptbridge.api import authentication, logs, reset, stream, users
 from scriptbridge.api import connections as connection_api
 from scriptbridge.api.audit import management_events
 from scriptbridge.api.errors import Handler, error_middleware
-from scriptbridge.api.keys import LOG_HUB, SERVICES, TOKENS
+from scriptbridge.api.fanout import Fanout
+from scriptbridge.api.keys import FANOUT, LOG_HUB, SERVICES, TOKENS
 from scriptbridge.connections import Connections
 from scriptbridge.engine import Engine, HostModule, LogEvent
 from scriptbridge.errors import ScriptParseError, SettingsError
@@ -45,6 +46,8 @@ def create_app(settings: Settings, issuer: str) -> web.Application:
     # Before the server waits for the requests in flight: the streams end, so as not to hold
     # the stop up until its timeout.
     app.on_shutdown.append(_end_streams)
+    app[FANOUT] = Fanout(stream.encoded)
+    app.on_cleanup.append(_close_fanout)
     app.router.add_get("/health", _health)
     app.router.add_routes(authentication.routes)
     app.router.add_routes(reset.routes)
@@ -160,6 +163,10 @@ def _on_log(hub: LogHub) -> Callable[[LogEvent], None]:
 async def _end_streams(app: web.Application) -> None:
     if LOG_HUB in app:
         app[LOG_HUB].close_subscriptions()
+
+
+async def _close_fanout(app: web.Application) -> None:
+    app[FANOUT].close()
 
 
 def _script_log(event: LogEvent) -> None:

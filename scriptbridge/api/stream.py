@@ -10,11 +10,9 @@ The wire format, which ``scriptbridge logs tail`` (logs/follower.py) reads; line
 - every HEARTBEAT_SECONDS, the comment ``: ping``.
 
 Each line's event is encoded once, whatever the number of subscribers it goes to. A stream
-sends everything queued for it in one write, then lets lines gather until the next tick of a
-GATHER_SECONDS clock (shared by every stream, so that their writes come together) before it
-writes again: a line that comes while the stream is idle goes out at once; under load, a
-line waits at most GATHER_SECONDS, and each write carries many lines. What a stream costs
-is mostly per write, not per line (bench/bench_stream.py measures it).
+first replays the lines its subscriber missed, written here as fast as the client reads them;
+the live lines then go out through the app's Fanout (api/fanout.py), which writes every
+stream's queued lines together, on one clock, with no task per stream.
 
 Query parameters (each optional): ``connection``, ``script`` (a script kind), ``level`` (the
 lowest shown: debug, info, warn or error), ``invocation`` (an invocation id), ``q`` (text the
@@ -37,8 +35,10 @@ import structlog
 from aiohttp import web
 from aiohttp_sse import EventSourceResponse
 
+from scriptbridge.api import fanout
 from scriptbridge.api.bearer import authorize
-from scriptbridge.api.keys import LOG_HUB, SERVICES
+from scriptbridge.api.fanout import BATCH
+from scriptbridge.api.keys import FANOUT, LOG_HUB, SERVICES
 from scriptbridge.engine import KINDS
 from scriptbridge.errors import InvalidQueryStringError
 from scriptbridge.logs import LEVELS, Dropped, Item, LogFilter, ScriptLogRecord, Subscription
@@ -51,15 +51,6 @@ routes = web.RouteTableDef()
 #: Seconds between two heartbeat comments, which keep an idle stream (and the proxies on its
 #: way) open.
 HEARTBEAT_SECONDS = 15.0
-#: Seconds between two checks that a stream's client is still connected and reading.
-PROBE_SECONDS = 1.0
-#: Seconds a write may wait for a client that does not read before the stream is cut off.
-SEND_TIMEOUT_SECONDS = 120.0
-#: The least time between two writes to one stream, in seconds: lines that come faster wait
-#: for the next tick of a clock of this period and go out together (see _relay).
-GATHER_SECONDS = 0.025
-#: The most events sent in one write.
-BATCH = 256
 
 _DURATION: Final = re.compile(r"([0-9]{1,9})([smhd])")
 _UNIT_SECONDS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -74,7 +65,7 @@ async def log_stream(request: web.Request) -> web.StreamResponse:
     subscription = request.app[LOG_HUB].subscribe(selection, after_id=after_id, since=since)
     try:
         response = EventSourceResponse(
-            sep="\n", ping_interval=HEARTBEAT_SECONDS, send_timeout=SEND_TIMEOUT_SECONDS
+            sep="\n", ping_interval=HEARTBEAT_SECONDS, send_timeout=fanout.SEND_TIMEOUT_SECONDS
         )
         # The stream sends its headers before request_ids sees the response: add the id here.
         request_id = structlog.contextvars.get_contextvars().get("request_id")
@@ -91,61 +82,35 @@ async def log_stream(request: web.Request) -> web.StreamResponse:
 async def _relay(
     request: web.Request, response: EventSourceResponse, subscription: Subscription
 ) -> None:
-    """Send what the subscription yields until it ends or the client goes away: each time,
-    everything queued by then (up to BATCH events) in one write, then let lines gather until
-    the next tick of the GATHER_SECONDS clock (or until the queue is half full)."""
-    watchdog = _Watchdog(request, subscription)
+    """The missed lines, a write per batch of up to BATCH; then the live ones, through the
+    fanout, until the subscription ends or the client goes away."""
     try:
-        while response.is_connected():
-            item = await subscription.get()
-            if item is None:
-                return  # the service is stopping, or the client went away
-            events = [_encoded(item), *map(_encoded, subscription.take(BATCH - 1))]
-            watchdog.writing_since = watchdog.loop.time()
-            await response.write(b"".join(events))
-            watchdog.writing_since = None
-            if GATHER_SECONDS:
-                await subscription.gather(GATHER_SECONDS)
+        while batch := await subscription.replayed(BATCH):
+            await _write(request, response, b"".join(map(encoded, batch)))
+        # Sends the headers if no event has yet: the fanout writes to the connection itself.
+        await _write(request, response, b"")
+        await request.app[FANOUT].run(request, subscription)
     except ConnectionError:
-        return  # the client went away, or stopped reading (see _Watchdog)
+        return  # the client went away, or stopped reading
     except Exception:
         # Too late for an error answer: the stream has started. The client reconnects with
         # Last-Event-ID and misses nothing.
         _log.exception("log_stream_failed")
-    finally:
-        watchdog.stop()
 
 
-class _Watchdog:
-    """One timer per stream, every PROBE_SECONDS: once the client has gone, it ends the
-    subscription (which ends the relay); a client that has not taken a write for
-    SEND_TIMEOUT_SECONDS is cut off (its write fails), as EventSourceResponse.send would."""
-
-    def __init__(self, request: web.Request, subscription: Subscription) -> None:
-        self.loop = asyncio.get_running_loop()
-        #: When the write in progress started (loop time), or None.
-        self.writing_since: float | None = None
-        self._request = request
-        self._subscription = subscription
-        self._handle = self.loop.call_later(PROBE_SECONDS, self._check)
-
-    def _check(self) -> None:
-        transport = self._request.transport
-        if transport is None or transport.is_closing():
-            self._subscription.close()
-            return
-        since = self.writing_since
-        if since is not None and self.loop.time() - since >= SEND_TIMEOUT_SECONDS:
-            transport.abort()  # a stalled client never drains: do not wait for it
-            self._subscription.close()
-            return
-        self._handle = self.loop.call_later(PROBE_SECONDS, self._check)
-
-    def stop(self) -> None:
-        self._handle.cancel()
+async def _write(request: web.Request, response: EventSourceResponse, data: bytes) -> None:
+    """Write ``data``, waiting at most SEND_TIMEOUT_SECONDS for the client to take it; a
+    client that takes nothing for that long is cut off."""
+    try:
+        async with asyncio.timeout(fanout.SEND_TIMEOUT_SECONDS):
+            await response.write(data)
+    except TimeoutError:
+        if request.transport is not None:
+            request.transport.abort()  # a stalled client never drains: do not wait for it
+        raise ConnectionResetError("the client took nothing for too long") from None
 
 
-def _encoded(item: Item) -> bytes:
+def encoded(item: Item) -> bytes:
     if isinstance(item, Dropped):
         return f"event: dropped\ndata: {json.dumps({'dropped': item.count})}\n\n".encode()
     return _log_event(item)

@@ -32,6 +32,11 @@ class LogFilter:
             raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {self.level!r}")
         object.__setattr__(self, "_folded", self.text.casefold() if self.text else None)
 
+    @property
+    def selects_all(self) -> bool:
+        """True when every line matches (no field set, every level)."""
+        return self == _ALL
+
     def matches(self, record: ScriptLogRecord) -> bool:
         return (
             (self.connection is None or record.connection == self.connection)
@@ -40,3 +45,6 @@ class LogFilter:
             and (self.invocation_id is None or record.invocation_id == self.invocation_id)
             and (self._folded is None or self._folded in record.message.casefold())
         )
+
+
+_ALL: Final = LogFilter()

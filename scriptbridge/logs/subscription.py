@@ -44,46 +44,72 @@ class Subscription:
         #: Lines lost to this subscriber in all.
         self.dropped = 0
         self._capacity = capacity
+        self._half = (capacity + 1) // 2
         self._replay = replay
         self._on_close = on_close
+        self._selective = not selection.selects_all
         self._items: deque[Item] = deque()
-        self._queued = 0  # lines in _items (markers do not count)
+        self._markers = 0  # the Dropped markers in _items (the rest are lines)
         self._unreported = 0  # lost since the last marker queued
         self._wake = asyncio.Event()
-        self._half_full = asyncio.Event()
+        self._listener: Callable[[Subscription], None] | None = None
         self._closed = False
 
     @property
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def replaying(self) -> bool:
+        """True while missed lines are still to be replayed (``take`` gives none then)."""
+        return self._replay is not None
+
+    @property
+    def filling(self) -> bool:
+        """True once the queue is half full: time to take lines before it loses some."""
+        return len(self._items) - self._markers >= self._half
+
+    @property
+    def pending(self) -> bool:
+        """True when ``take`` would give something."""
+        return self._replay is None and bool(self._items or self._unreported)
+
+    def listen(self, listener: Callable[[Subscription], None]) -> None:
+        """Have ``listener(self)`` called, on the publisher's turn, when a line is queued
+        while none was, when the queue becomes half full, and when the subscription closes:
+        for a consumer that takes lines (``take``) without a task waiting on ``get``."""
+        self._listener = listener
+
     def offer(self, record: ScriptLogRecord) -> None:
         """A live line, from the publisher: queued if it matches and there is room, else
-        counted as lost. Never waits."""
-        if self._closed or not self.filter.matches(record):
+        counted as lost. Never waits. (It runs once per line and subscriber: keep it lean.)"""
+        if self._closed or (self._selective and not self.filter.matches(record)):
             return
-        if self._queued >= self._capacity:
+        items = self._items
+        queued = len(items) - self._markers
+        if queued >= self._capacity:
             self._unreported += 1
             self.dropped += 1
             return
+        if not items:
+            self._wake.set()  # a get may be waiting: it waits only on an empty queue
+            if self._listener is not None:
+                self._listener(self)
         if self._unreported:
-            self._items.append(Dropped(self._unreported))
+            items.append(Dropped(self._unreported))
+            self._markers += 1
             self._unreported = 0
-        self._items.append(record)
-        self._queued += 1
-        self._wake.set()
-        if self._queued * 2 >= self._capacity:
-            self._half_full.set()
+        items.append(record)
+        if queued + 1 == self._half and self._listener is not None:
+            self._listener(self)
 
     async def get(self) -> Item | None:
         """The next line or marker; None once closed and drained. Cancelling it (a timeout
         around it) loses nothing."""
-        while self._replay is not None and not self._closed:
-            replayed = await self._replay.next()
-            if replayed is None:
-                self._replay = None
-            elif self.filter.matches(replayed):
-                return replayed
+        if self._replay is not None:
+            replayed = await self.replayed(1)
+            if replayed:
+                return replayed[0]
         while True:
             item = self._next_queued()
             if item is not None or self._closed:
@@ -91,22 +117,17 @@ class Subscription:
             self._wake.clear()
             await self._wake.wait()
 
-    async def gather(self, period: float) -> None:
-        """Let lines gather: wait for the next tick of a clock that ticks every ``period``
-        seconds (the same clock for every subscription, so that their waits end together),
-        or less, once the queue is half full or the subscription closed. A consumer that
-        waits so between reads takes lines in batches, yet keeps its queue from filling."""
-        if self._queued * 2 >= self._capacity or self._closed:
-            return
-        self._half_full.clear()
-        loop = asyncio.get_running_loop()
-        tick = (loop.time() // period + 1) * period
-        # A timer that sets the event, rather than asyncio.timeout: it costs no cancellation.
-        timer = loop.call_at(tick, self._half_full.set)
-        try:
-            await self._half_full.wait()
-        finally:
-            timer.cancel()
+    async def replayed(self, limit: int) -> list[ScriptLogRecord]:
+        """Up to ``limit`` of the missed lines still to be replayed, in id order; none once
+        the replay is over (the live lines follow, from ``take`` or ``get``)."""
+        taken: list[ScriptLogRecord] = []
+        while self._replay is not None and not self._closed and len(taken) < limit:
+            record = await self._replay.next()
+            if record is None:
+                self._replay = None
+            elif self.filter.matches(record):
+                taken.append(record)
+        return taken
 
     def take(self, limit: int) -> list[Item]:
         """Up to ``limit`` of the live lines and markers queued, at once and without waiting
@@ -119,7 +140,8 @@ class Subscription:
             items.clear()
         else:
             taken = [items.popleft() for _ in range(limit)]
-        self._queued -= sum(1 for item in taken if type(item) is ScriptLogRecord)
+        if self._markers:
+            self._markers -= sum(1 for item in taken if type(item) is Dropped)
         if self._unreported and not items and len(taken) < limit:
             taken.append(Dropped(self._unreported))
             self._unreported = 0
@@ -128,8 +150,8 @@ class Subscription:
     def _next_queued(self) -> Item | None:
         if self._items:
             item = self._items.popleft()
-            if isinstance(item, ScriptLogRecord):
-                self._queued -= 1
+            if type(item) is Dropped:
+                self._markers -= 1
             return item
         if self._unreported:
             lost, self._unreported = self._unreported, 0
@@ -142,8 +164,9 @@ class Subscription:
             self._closed = True
             self._replay = None
             self._wake.set()
-            self._half_full.set()
             self._on_close(self)
+            if self._listener is not None:
+                self._listener(self)
 
     def __aiter__(self) -> AsyncIterator[Item]:
         return self

@@ -144,22 +144,6 @@ async def test_take_gives_what_is_queued_at_once_and_the_loss_after_it(hub: LogH
         await nothing_more(stalled)
 
 
-async def test_gather_ends_at_the_next_tick_or_once_the_queue_is_half_full(hub: LogHub) -> None:
-    loop = asyncio.get_running_loop()
-    async with hub.subscribe() as subscription:
-        started = loop.time()
-        await subscription.gather(0.05)
-        ended = loop.time()
-        assert ended - started <= 0.05 + 0.02
-        assert ended >= (started // 0.05 + 1) * 0.05 - 0.002  # a tick of the shared clock
-        loop.call_later(0.02, publish, hub, "a", "b", "c")  # 3 of 5: half full
-        async with asyncio.timeout(1):
-            await subscription.gather(60)
-        async with asyncio.timeout(1):
-            await subscription.gather(60)  # still half full: at once
-        assert messages(subscription.take(10)) == ["a", "b", "c"]
-
-
 @pytest.mark.parametrize(
     ("selection", "expected"),
     [

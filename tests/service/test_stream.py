@@ -28,6 +28,7 @@ from service_harness import (
     write_config,
 )
 
+from scriptbridge.api import fanout
 from scriptbridge.api import stream as stream_api
 from scriptbridge.engine import LogEvent
 
@@ -113,7 +114,7 @@ async def streaming(tmp_path: Path, legacy_db: Path) -> AsyncIterator[Service]:
 @pytest.fixture(autouse=True)
 def prompt_probes(monkeypatch: pytest.MonkeyPatch) -> None:
     """A stream notices its client left within 50 ms, not a second."""
-    monkeypatch.setattr(stream_api, "PROBE_SECONDS", 0.05)
+    monkeypatch.setattr(fanout, "PROBE_SECONDS", 0.05)
 
 
 @dataclass
@@ -481,7 +482,7 @@ async def test_a_client_that_stops_reading_is_cut_off_after_the_send_timeout(
 ) -> None:
     """A write that waits SEND_TIMEOUT_SECONDS for a client that reads nothing ends its
     stream, and its subscription with it; the login that printed goes on."""
-    monkeypatch.setattr(stream_api, "SEND_TIMEOUT_SECONDS", 0.3)
+    monkeypatch.setattr(fanout, "SEND_TIMEOUT_SECONDS", 0.3)
     token = await management_token(streaming)
     async with (
         small_buffers_session() as stalled_session,
@@ -545,6 +546,48 @@ async def test_a_subscriber_that_disconnects_is_unregistered(streaming: Service)
         assert hub.subscribers == 1
     await unsubscribed(streaming)
     assert await log_in(streaming, "objects@example.com") == 200  # nobody left to write to
+
+
+async def test_a_closing_stream_sends_its_last_lines_then_ends(streaming: Service) -> None:
+    """Lines queued when the subscriptions close (the service stopping) still go out, and
+    then the stream ends cleanly."""
+    token = await management_token(streaming)
+    async with subscribe(streaming, token) as events:
+        hub = streaming.services.log_hub
+        for n in range(3):
+            hub.publish(LogEvent("info", f"last {n}", CONNECTION, "login", None))
+        hub.close_subscriptions()
+        lines = await events.logs(3)
+        async with asyncio.timeout(5):
+            rest = await events.response.content.read()
+    assert [line["message"] for line in lines] == ["last 0", "last 1", "last 2"]
+    assert rest == b""
+
+
+async def test_an_http_1_0_client_gets_the_events_unframed(streaming: Service) -> None:
+    """HTTP/1.1 responses are chunked; an HTTP/1.0 client gets the bare events, up to the
+    end of the connection."""
+    token = await management_token(streaming)
+    host, port = streaming.url.removeprefix("http://").rstrip("/").split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        writer.write(f"GET /logs/stream HTTP/1.0\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
+        head = await reader.readuntil(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.0 200 ")
+        assert b"transfer-encoding" not in head.lower()
+        assert await log_in(streaming, "old-client@example.com") == 200
+        async with asyncio.timeout(5):
+            event = await reader.readuntil(b"\n\n")
+        lines = event.decode().splitlines()
+        assert lines[:2] == [lines[0], "event: log"]
+        assert lines[0].startswith("id: ")
+        assert json.loads(lines[2].removeprefix("data: "))["message"] == (
+            "login of old-client@example.com"
+        )
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    await unsubscribed(streaming)
 
 
 async def test_an_idle_stream_gets_heartbeat_comments(
