@@ -23,9 +23,12 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import structlog
 from aiohttp import HttpVersion11, web
 
 from scriptbridge.logs import Item, Subscription
+
+_log = structlog.get_logger("scriptbridge.api")
 
 #: The least time between two writes to a stream, in seconds: lines that come faster wait
 #: for the next tick and go out together.
@@ -119,31 +122,48 @@ class Fanout:
         self._tick = None
         self._last_tick = now = loop.time()
         again = False
-        encode = self._encode
         for live in list(self._streams.values()):
-            transport, subscription = live.transport, live.subscription
-            if transport.is_closing():
+            try:
+                again = self._send_to(live, now) or again
+            except Exception:
+                # One stream's failure must not stop the others: that one ends, and its
+                # client reconnects with Last-Event-ID.
+                _log.exception("log_stream_write_failed")
+                live.transport.abort()
                 self._end(live)
-                continue
-            if transport.get_write_buffer_size() >= HIGH_WATER_BYTES:
-                if subscription.pending:
-                    if live.blocked_since is None:
-                        live.blocked_since = now
-                    again = True  # try again at the next tick
-                continue
-            live.blocked_since = None
-            items = subscription.take(BATCH)
-            if items:
-                data = b"".join(map(encode, items))
-                if live.chunked:
-                    data = b"%x\r\n%b\r\n" % (len(data), data)
-                transport.write(data)
-            if subscription.pending:
-                again = True
-            elif subscription.closed:
-                self._end(live)  # its last lines are written
         if again:
             self._wake()
+
+    def _send_to(self, live: _Live, now: float) -> bool:
+        """Write ``live``'s queued lines, if its connection takes them; True when it has
+        lines left for the next tick."""
+        transport, subscription = live.transport, live.subscription
+        if transport.is_closing():
+            self._end(live)
+            return False
+        if transport.get_write_buffer_size() >= HIGH_WATER_BYTES:
+            if subscription.closed:
+                # The service is stopping and the client is behind: it is not waited for
+                # (nor is the end of the response, which would wait for the bytes unsent).
+                # The lines it missed are kept, and its reconnect replays them.
+                transport.abort()
+                self._end(live)
+                return False
+            if subscription.pending and live.blocked_since is None:
+                live.blocked_since = now
+            return subscription.pending
+        live.blocked_since = None
+        items = subscription.take(BATCH)
+        if items:
+            data = b"".join(map(self._encode, items))
+            if live.chunked:
+                data = b"%x\r\n%b\r\n" % (len(data), data)
+            transport.write(data)
+        if subscription.pending:
+            return True
+        if subscription.closed:
+            self._end(live)  # its last lines are written
+        return False
 
     def _check(self) -> None:
         """Every PROBE_SECONDS while streams run: end those whose client went away, and cut
@@ -158,6 +178,12 @@ class Fanout:
                 live.transport.abort()  # a stalled client never drains: do not wait for it
                 self._end(live)
         self._probe = loop.call_later(PROBE_SECONDS, self._check) if self._streams else None
+
+    def forget(self, subscription: Subscription) -> None:
+        """End ``subscription``'s stream now, if it runs here (its handler is leaving)."""
+        live = self._streams.get(subscription)
+        if live is not None:
+            self._end(live)
 
     def _end(self, live: _Live) -> None:
         if self._streams.pop(live.subscription, None) is None:

@@ -96,6 +96,8 @@ async def _relay(
         # Too late for an error answer: the stream has started. The client reconnects with
         # Last-Event-ID and misses nothing.
         _log.exception("log_stream_failed")
+    finally:
+        request.app[FANOUT].forget(subscription)  # cancelled, say: nothing more is written
 
 
 async def _write(request: web.Request, response: EventSourceResponse, data: bytes) -> None:

@@ -630,3 +630,31 @@ async def test_the_service_stops_promptly_while_a_subscriber_is_connected(
                 pass
             await serving
     assert time.perf_counter() - started < 3
+
+
+async def test_the_service_stops_promptly_while_a_subscriber_is_behind(
+    tmp_path: Path, legacy_db: Path
+) -> None:
+    """A subscriber that stopped reading, with lines still unsent, does not hold the stop up
+    either: its stream is ended (its lines are kept for its reconnect)."""
+    stop = asyncio.Event()
+    ready: asyncio.Future[Service] = asyncio.get_running_loop().create_future()
+
+    async def serve() -> None:
+        async with service(configure(tmp_path, legacy_db), legacy_db) as running:
+            ready.set_result(running)
+            await stop.wait()
+
+    serving = asyncio.create_task(serve())
+    running = await ready
+    token = await management_token(running)
+    async with (
+        small_buffers_session() as stalled_session,
+        subscribe(running, token, stalled_session),
+    ):
+        assert await log_in(running, "many@example.com") == 200  # 50 lines of 8 KB, unread
+        started = time.perf_counter()
+        stop.set()
+        async with asyncio.timeout(5):
+            await serving
+    assert time.perf_counter() - started < 3
