@@ -6,6 +6,11 @@ the end. Figures depend on the machine: README records where they came from.
 
 * ``pg``: a login script's query (``pg.connect``, one ``client.query``, ``done()``) through the
   engine against the same query on an asyncpg pool of the same size, at 1 and 100 in flight.
+* ``pg`` floor: a trivial login (no host call) through the same engine, 1 in flight. A pg
+  login crosses into V8 twice (the invocation, then the query's answer), so its time is at
+  least this plus the query's, whatever the bridge does in between.
+* ``pg`` with one runner: the same at 100 in flight on a connection with ``runners = 1``,
+  which on 2 cores leaves the other core to PostgreSQL and the event loop.
 * ``pg`` marginal (a second figure, not the target's): a login script that runs ``QUERIES``
   queries one after another in one invocation, against the same ``QUERIES`` queries awaited one
   after another on the asyncpg pool; it shows what a query costs once the invocation is paid.
@@ -99,12 +104,18 @@ def email(i: int) -> str:
     return f"user{i % USERS}@example.com"
 
 
-def spec(login: str, database_url: str = "") -> ConnectionSpec:
+TRIVIAL_LOGIN = """function login(email, password, callback) {
+  callback(null, {user_id: email, email: email});
+}"""
+
+
+def spec(login: str, database_url: str = "", runners: int = 0) -> ConnectionSpec:
     kind: ScriptKind = "login"
     return ConnectionSpec(
         name="bench",
         scripts={kind: Script(kind, login, "login.js")},
         configuration={"DATABASE_URL": database_url, "HASH": HASH},
+        runners=runners,
     )
 
 
@@ -233,6 +244,37 @@ async def bench_pg(url: str, figures: dict[str, Any]) -> None:
         figures["pg_query_us_each_100_in_flight_bridge"] = round(bridge_s / count * 1e6, 1)
         figures["pg_query_us_each_100_in_flight_asyncpg"] = round(python_s / count * 1e6, 1)
         figures["pg_query_time_ratio_100_in_flight"] = round(bridge_s / python_s, 2)
+
+    # The floor at 1 in flight: an invocation alone, on the same engine set-up.
+    async with Engine(host_modules=(pg_module(),)) as engine:
+        await engine.load(spec(TRIVIAL_LOGIN))
+        trivial = through(engine)
+        await wall_s(trivial, 1000, 100)
+        (trivial_ms,) = await best_of(3, {"trivial": lambda: sequential_p50_ms(trivial, 1000)})
+        figures["trivial_login_p50_ms_1_in_flight"] = round(trivial_ms, 3)
+        floor = (trivial_ms + figures["pg_query_p50_ms_1_in_flight_asyncpg"]) / figures[
+            "pg_query_p50_ms_1_in_flight_asyncpg"
+        ]
+        figures["pg_query_p50_ratio_1_in_flight_floor"] = round(floor, 2)
+
+    # 100 in flight on one runner.
+    async with (
+        Engine(host_modules=(pg_module(),)) as engine,
+        asyncpg.create_pool(url, min_size=0, max_size=POOL_SIZE) as pool,
+    ):
+        await engine.load(spec(PG_LOGIN, url, runners=1))
+        bridge, python = through(engine), direct(pool)
+        await wall_s(bridge, 1000, 100)  # warm up
+        await wall_s(python, 1000, 100)
+        count = 3000
+        bridge_s, python_s = await best_of(
+            3,
+            {
+                "bridge": lambda: wall_s(bridge, count, 100),
+                "python": lambda: wall_s(python, count, 100),
+            },
+        )
+        figures["pg_query_time_ratio_100_in_flight_1_runner"] = round(bridge_s / python_s, 2)
 
     # The second figure: QUERIES queries per invocation, so that the invocation's own cost
     # is spread over them.
