@@ -17,9 +17,11 @@ from typing import Any
 
 import aiohttp
 import pytest
+from server_process import Servers, client_session
 from service_harness import (
     ALL_SCOPES,
     CLIENT_ID,
+    CLIENT_SECRET,
     CONNECTION,
     Service,
     call,
@@ -658,3 +660,38 @@ async def test_the_service_stops_promptly_while_a_subscriber_is_behind(
         async with asyncio.timeout(5):
             await serving
     assert time.perf_counter() - started < 3
+
+
+async def test_the_serve_process_streams_replayed_and_live_lines(
+    tmp_path: Path, legacy_db: Path
+) -> None:
+    """The same through `scriptbridge serve` (on uvloop, as in production): a replayed line,
+    a live one, and a stop that ends the stream and exits 0."""
+    with Servers(tmp_path) as servers:
+        server = await servers.start(configure(tmp_path, legacy_db))
+        async with client_session() as session:
+            assert (await server.login(session, "first@example.com", PASSWORD))[0] == 200
+            credentials = {
+                "grant_type": "client_credentials",
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+                "audience": server.url + "api/v2/",
+            }
+            async with session.post(server.url + "oauth/token", json=credentials) as answer:
+                token = (await answer.json())["access_token"]
+            async with session.get(
+                server.url + "logs/stream",
+                params={"since": "1m"},
+                headers={"Authorization": f"Bearer {token}"},
+            ) as response:
+                assert response.status == 200
+                events = Events(response)
+                [replayed] = await events.logs(1)
+                assert (await server.login(session, "second@example.com", PASSWORD))[0] == 200
+                [live] = await events.logs(1)
+                assert await server.stop() == 0, server.stderr()
+                async with asyncio.timeout(5):
+                    assert await response.content.read() == b""
+    assert replayed["message"] == "login of first@example.com"
+    assert live["message"] == "login of second@example.com"
+    assert live["id"] == replayed["id"] + 1
