@@ -1,9 +1,10 @@
 """Builds frozen settings dataclasses from TOML tables, driven by each field's type and metadata.
 
-settings.py declares every setting once, as a dataclass field whose metadata (made by
+_settings_schema.py declares every setting once, as a dataclass field whose metadata (made by
 :func:`doc`) holds its help text and limits. This module reads those declarations: it checks a
 TOML table against them and builds the dataclass, and it renders them as documentation. It
-knows no particular setting; the checks that relate several settings live in settings.py.
+knows no particular setting; the checks that relate several settings live in
+_settings_builder.py.
 
 Keys in error messages are TOML dotted keys with 0-based array indexes, e.g.
 ``connections[1].timeout_seconds`` or ``connections[0].configuration."api key"``.
