@@ -44,6 +44,7 @@ from scriptbridge.node.modules.bcrypt import BCRYPT
 from scriptbridge.node.modules.pg import pg_module
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
+from machine import Steal
 from servers import postgres_server
 
 USERS = 1000
@@ -350,6 +351,7 @@ async def bench_connect_without_done(url: str, figures: dict[str, Any]) -> None:
 async def main() -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores"
     figures: dict[str, Any] = {"machine": f"{machine}, Python {platform.python_version()}"}
+    steal = Steal()
     with postgres_server() as server:
         db = await asyncpg.connect(server.url)
         try:
@@ -365,6 +367,9 @@ async def main() -> None:
         await bench_pg(server.url, figures)
         await bench_connect_without_done(server.url, figures)
     await bench_bcrypt(figures)
+    # The share of the machine's CPU the hypervisor gave other guests meanwhile: with a few
+    # per cent, every figure above is slower than the code makes it.
+    figures["steal_pct"] = steal.pct()
 
     for key, value in figures.items():
         print(f"{key:48} {value}")

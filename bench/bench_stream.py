@@ -68,7 +68,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import aiohttp
-from machine import cpu_model, percentile
+from machine import Steal, cpu_model, percentile
 
 from scriptbridge import loop
 from scriptbridge.api import fanout
@@ -127,13 +127,6 @@ login = "{script}"
         encoding="utf-8",
     )
     return path
-
-
-def machine_ticks() -> tuple[int, int]:
-    """The machine's CPU time so far, in clock ticks: all of it, and the part stolen by the
-    hypervisor for other guests (``steal`` in /proc/stat), which a shared VM loses at random."""
-    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return sum(fields[:8]), fields[7]
 
 
 def cpu_s(pid: int, thread: int | None = None) -> float:
@@ -399,9 +392,9 @@ async def throughput_round(
             )
         (all_before, loop_before), client_before = child_service.cpu_s(), time.process_time()
         readers_before = readers.cpu_s() if readers else 0.0
-        ticks_before, steal_before = machine_ticks()
+        steal = Steal()
         seconds, _ = await logins(session, child_service.url, emails, count)
-        ticks_after, steal_after = machine_ticks()
+        steal_pct = steal.pct()
         (all_after, loop_after), client_after = child_service.cpu_s(), time.process_time()
         readers_after = readers.cpu_s() if readers else 0.0
         lost = markers = 0
@@ -420,7 +413,7 @@ async def throughput_round(
         (readers_after - readers_before) * 1000 / count,
         lost,
         markers,
-        (steal_after - steal_before) * 100 / max(1, ticks_after - ticks_before),
+        steal_pct,
         delivery,
     )
 
