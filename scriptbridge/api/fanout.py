@@ -69,10 +69,6 @@ class Fanout:
         self._last_tick = -math.inf
         self._probe: asyncio.TimerHandle | None = None
 
-    @property
-    def streams(self) -> int:
-        return len(self._streams)
-
     def run(self, request: web.Request, subscription: Subscription) -> asyncio.Future[None]:
         """Send ``subscription``'s lines to ``request``'s client from now on (the response's
         headers are sent, and the replay is over). The future is done when the stream has
