@@ -65,7 +65,6 @@ class Fanout:
         self._encode = encode
         self._streams: dict[Subscription, _Live] = {}
         self._tick: asyncio.TimerHandle | None = None
-        self._tick_due = 0.0
         self._last_tick = -math.inf
         self._probe: asyncio.TimerHandle | None = None
 
@@ -103,14 +102,13 @@ class Fanout:
         loop = asyncio.get_running_loop()
         now = loop.time()
         if self._tick is not None:
-            if self._tick_due <= now or subscription is None or not subscription.filling:
+            if self._tick.when() <= now or subscription is None or not subscription.filling:
                 return
             self._tick.cancel()
             due = now
         else:
             period = max(GATHER_SECONDS, len(self._streams) / WRITES_PER_SECOND)
             due = max(now, self._last_tick + period)
-        self._tick_due = due
         self._tick = loop.call_at(due, self._send)
 
     def _send(self) -> None:
