@@ -10,7 +10,7 @@ import contextlib
 import json
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -608,30 +608,52 @@ async def test_an_idle_stream_gets_heartbeat_comments(
     assert event.data["id"] == line["id"] + 1
 
 
-async def test_the_service_stops_promptly_while_a_subscriber_is_connected(
-    tmp_path: Path, legacy_db: Path
-) -> None:
-    """Stopping ends the streams first, rather than waiting out the grace period that
-    requests in flight get (10 s here)."""
-    stop = asyncio.Event()
+@dataclass
+class Stoppable:
+    """A service the test stops itself: ``stop()`` asks it to, and waits until it has."""
+
+    running: Service
+    stop: Callable[[], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def stoppable(tmp_path: Path, legacy_db: Path) -> AsyncIterator[Stoppable]:
+    stopping = asyncio.Event()
     ready: asyncio.Future[Service] = asyncio.get_running_loop().create_future()
 
     async def serve() -> None:
         async with service(configure(tmp_path, legacy_db), legacy_db) as running:
             ready.set_result(running)
-            await stop.wait()
+            await stopping.wait()
 
     serving = asyncio.create_task(serve())
-    running = await ready
-    token = await management_token(running)
-    async with subscribe(running, token) as events:
-        started = time.perf_counter()
-        stop.set()
-        async with asyncio.timeout(5):
-            while await events.response.content.readline():
-                pass
-            await serving
-    assert time.perf_counter() - started < 3
+
+    async def stop() -> None:
+        stopping.set()
+        await serving
+
+    try:
+        yield Stoppable(await ready, stop)
+    finally:
+        stopping.set()
+        await serving
+
+
+async def test_the_service_stops_promptly_while_a_subscriber_is_connected(
+    tmp_path: Path, legacy_db: Path
+) -> None:
+    """Stopping ends the streams first, rather than waiting out the grace period that
+    requests in flight get (10 s here)."""
+    async with stoppable(tmp_path, legacy_db) as server:
+        token = await management_token(server.running)
+        async with subscribe(server.running, token) as events:
+            started = time.perf_counter()
+            stopped = asyncio.create_task(server.stop())
+            async with asyncio.timeout(5):
+                while await events.response.content.readline():
+                    pass
+                await stopped
+        assert time.perf_counter() - started < 3
 
 
 async def test_the_service_stops_promptly_while_a_subscriber_is_behind(
@@ -639,27 +661,18 @@ async def test_the_service_stops_promptly_while_a_subscriber_is_behind(
 ) -> None:
     """A subscriber that stopped reading, with lines still unsent, does not hold the stop up
     either: its stream is ended (its lines are kept for its reconnect)."""
-    stop = asyncio.Event()
-    ready: asyncio.Future[Service] = asyncio.get_running_loop().create_future()
-
-    async def serve() -> None:
-        async with service(configure(tmp_path, legacy_db), legacy_db) as running:
-            ready.set_result(running)
-            await stop.wait()
-
-    serving = asyncio.create_task(serve())
-    running = await ready
-    token = await management_token(running)
-    async with (
-        small_buffers_session() as stalled_session,
-        subscribe(running, token, stalled_session),
-    ):
-        assert await log_in(running, "many@example.com") == 200  # 50 lines of 8 KB, unread
-        started = time.perf_counter()
-        stop.set()
-        async with asyncio.timeout(5):
-            await serving
-    assert time.perf_counter() - started < 3
+    async with stoppable(tmp_path, legacy_db) as server:
+        running = server.running
+        token = await management_token(running)
+        async with (
+            small_buffers_session() as stalled_session,
+            subscribe(running, token, stalled_session),
+        ):
+            assert await log_in(running, "many@example.com") == 200  # 50 lines of 8 KB, unread
+            started = time.perf_counter()
+            async with asyncio.timeout(5):
+                await server.stop()
+        assert time.perf_counter() - started < 3
 
 
 async def test_the_serve_process_streams_replayed_and_live_lines(
